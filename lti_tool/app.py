@@ -1,0 +1,37 @@
+"""Application factory: `create_app(config)` builds a fully configured, stateless web application."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from courses.catalogue import Catalogue
+from lti_tool import errors
+from lti_tool.config import load_settings
+from lti_tool.db import Database
+from lti_tool.state import AppState
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the tool. `config` overrides settings by field name (see lti_tool.config.Settings)."""
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=512 * 1024 * 1024,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SAMESITE="None" if settings.secure_cookies else "Lax",
+        SESSION_COOKIE_PARTITIONED=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update({k: v for k, v in settings.extra.items() if k.isupper()})
+    db = Database(settings.database_url)
+    catalogue = Catalogue.from_dirs(settings.courses_dirs)
+    app.extensions["mirco"] = AppState(settings=settings, db=db, catalogue=catalogue)
+
+    errors.register(app)
+    from lti_tool.views import catalogue as catalogue_views
+
+    app.register_blueprint(catalogue_views.bp)
+    return app

@@ -1,0 +1,146 @@
+"""Settings: embedded defaults, then `instance/mirco.toml`, then `MIRCO_*` environment variables.
+
+Read only when an application is created, never at import time, so that tests and several apps in one
+process can each have their own configuration.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the tool cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    redis_url: str = ""
+    courses_dirs: tuple[Path, ...] = (PROJECT_ROOT / "sample_courses",)
+    keys_dir: Path | None = None
+    demo: bool = False
+    lrs_enabled: bool = True
+    lrs_default_key: str = ""
+    lrs_default_secret: str = ""
+    lrs_forward_urls: tuple[str, ...] = ()
+    lrs_forward_keys: tuple[str, ...] = ()
+    lrs_forward_secrets: tuple[str, ...] = ()
+    actor_names: bool = False
+    activity_base_iri: str = ""
+    scorm_schemas: Path | None = None
+    packages_dir: Path | None = None
+    key_grace_days: int = 7
+    secure_cookies: bool = True
+    log_json: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.instance_path / "keys"
+
+    @property
+    def packages_path(self) -> Path:
+        return self.packages_dir or self.instance_path / "packages"
+
+    @property
+    def activity_iri_base(self) -> str:
+        """Base of every activity IRI; stable across LTI, SCORM and cmi5 delivery."""
+        return (self.activity_base_iri or self.base_url.rstrip("/") + "/xapi/activities").rstrip("/")
+
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(name: str, target: Any, raw: Any) -> Any:
+    """Turn a TOML or environment value into the dataclass field's type, naming the setting on failure."""
+    if isinstance(target, bool) or target is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _BOOL_TRUE:
+            return True
+        if text in _BOOL_FALSE:
+            return False
+        raise ConfigError(f"MIRCO_{name.upper()}: expected true/false, got {raw!r}")
+    if isinstance(target, int) and not isinstance(target, bool):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"MIRCO_{name.upper()}: expected a whole number, got {raw!r}") from None
+    if isinstance(target, tuple):
+        items = raw if isinstance(raw, list) else [p for p in str(raw).replace(",", " ").split() if p]
+        if name == "courses_dirs":
+            return tuple(Path(p).expanduser() for p in items)
+        return tuple(str(p) for p in items)
+    if name in {"instance_path", "keys_dir", "scorm_schemas", "packages_dir"}:
+        return Path(str(raw)).expanduser() if raw not in (None, "") else None
+    return str(raw)
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from defaults, the instance TOML file, the environment, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    defaults = Settings()
+    fields = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+    values: dict[str, Any] = {}
+
+    instance = overrides.get("instance_path") or env.get("MIRCO_INSTANCE_PATH") or defaults.instance_path
+    instance_path = Path(instance).expanduser().resolve()
+    config_file = instance_path / "mirco.toml"
+    if config_file.is_file():
+        try:
+            file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: {exc}") from None
+        for key, raw in file_values.items():
+            if key not in fields:
+                raise ConfigError(f"{config_file}: unknown setting {key!r}")
+            values[key] = _coerce(key, getattr(defaults, key), raw)
+    for name in fields:
+        env_value = env.get(f"MIRCO_{name.upper()}")
+        if env_value is not None:
+            values[name] = _coerce(name, getattr(defaults, name), env_value)
+    extra = {}
+    for key, raw in overrides.items():
+        if key in fields:
+            values[key] = raw if not isinstance(raw, str) else _coerce(key, getattr(defaults, key), raw)
+        else:
+            extra[key] = raw
+    values["instance_path"] = instance_path
+    settings = dataclasses.replace(defaults, **values, extra=extra)
+    if not settings.database_url:
+        settings = dataclasses.replace(settings, database_url=f"sqlite:///{instance_path / 'mirco.sqlite3'}")
+    if not settings.secret_key:
+        settings = dataclasses.replace(settings, secret_key=_instance_secret(instance_path))
+    if not settings.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"MIRCO_BASE_URL: expected an http(s) URL, got {settings.base_url!r}")
+    return settings
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive restarts and workers agree."""
+    path = instance_path / "secret_key"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker started at the same moment and won
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    return value
