@@ -86,6 +86,7 @@ class _CourseLoader:
         self.lesson_outcomes: set[str] = set()
         self.question_outcomes: set[str] = set()
         self.global_ids: list[tuple[str | None, Node]] = []
+        self.outcome_nodes: dict[str, Node] = {}
         self.languages: set[str] = set()
 
     def load(self) -> Course:
@@ -117,7 +118,7 @@ class _CourseLoader:
         if final_name:
             final = self._quiz(self._inside(node, "final_assessment", final_name), "final assessment")
         library = self._library(node)
-        self._check_coverage(node, outcomes)
+        self._check_coverage(outcomes)
         check_unique(self.problems, self.global_ids, "lesson/quiz")
         if self.problems.items:
             raise CourseValidationError(self.folder, self.problems.items)
@@ -154,6 +155,8 @@ class _CourseLoader:
                 outcome_id = item.identifier(what)
                 text = item.text("text", what)
                 ids.append((outcome_id, item))
+                if outcome_id:
+                    self.outcome_nodes[outcome_id] = item
                 if outcome_id and text:
                     found.append(Outcome(outcome_id, domain, text))
         check_unique(self.problems, ids, "outcome")
@@ -183,6 +186,8 @@ class _CourseLoader:
 
     def _module(self, folder: Path, ids: list[tuple[str | None, Node]]) -> Module | None:
         node = _yaml_node(self.problems, folder / "module.yaml", self.default_lang)
+        if not (folder / "module.yaml").is_file():
+            return None  # already reported: missing or unreadable module.yaml
         self.languages |= {o.lang for o in node.overlays}
         what = f"module {folder.name}"
         node.check_keys(required=["id", "title", "lessons"], optional=["description", "quiz"], what=what)
@@ -418,14 +423,13 @@ class _CourseLoader:
         check_unique(self.problems, ids, "library")
         return tuple(resources)
 
-    def _check_coverage(self, course: Node, outcomes: tuple[Outcome, ...]) -> None:
+    def _check_coverage(self, outcomes: tuple[Outcome, ...]) -> None:
         for outcome in outcomes:
+            node = self.outcome_nodes[outcome.id]
             if outcome.id not in self.lesson_outcomes:
-                course.report(f"outcome {outcome.id} is not covered by any lesson (list it in a lesson's outcomes)",
-                              "outcomes")
+                node.report(f"outcome {outcome.id} is not covered by any lesson (list it in a lesson's outcomes)")
             if outcome.id not in self.question_outcomes:
-                course.report(f"outcome {outcome.id} is not assessed by any question (list it in a question's outcomes)",
-                              "outcomes")
+                node.report(f"outcome {outcome.id} is not assessed by any question (list it in a question's outcomes)")
 
 
 def load_course(folder: Path | str) -> Course:

@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 
 def wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.path.startswith(("/xapi/", "/api/")) or best == "application/json"
 
 
