@@ -73,7 +73,7 @@ def courses_group() -> None:
     """Validate, list and inspect curricula."""
 
 
-@courses_group.command("validate", context_settings={"ignore_unknown_options": False})
+@courses_group.command("validate", with_appcontext=False)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def courses_validate(paths: tuple[Path, ...]) -> None:
     """Check course folders; list every problem with file and line. Exit 2 when there is any."""

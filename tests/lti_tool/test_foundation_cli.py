@@ -68,9 +68,9 @@ def test_init_is_idempotent_and_list_show_work(tmp_path: Path, database_url: str
 
 
 @pytest.mark.skipif(not (ROOT / "sample_courses").is_dir(), reason="no sample courses")
-def test_sample_courses_validate() -> None:
+def test_sample_courses_validate(tmp_path: Path) -> None:
     folders = sorted(p for p in (ROOT / "sample_courses").iterdir() if (p / "course.yaml").is_file())
     if not folders:
         pytest.skip("sample_courses/ holds no course yet")
-    result = run_mirco("courses", "validate", *map(str, folders), instance=ROOT / "instance-test-unused")
+    result = run_mirco("courses", "validate", *map(str, folders), instance=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
