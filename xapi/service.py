@@ -1,0 +1,437 @@
+"""The one way statements get in and out of the embedded LRS, inside the caller's transaction.
+
+`store_statements` validates, completes (id, stored, authority, version, timestamp), inserts, indexes and voids;
+it never commits, so the tool can update progress, store statements and queue AGS scores atomically.
+Forwarding needs no extra write here: the statement log is the outbox (see xapi.forwarder).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from xapi import storage
+from xapi.clock import iso, now_us, to_us
+from xapi.errors import BadRequest, Conflict, InvalidStatement
+from xapi.identity import agent_key
+from xapi.validation import Validator, parse_timestamp
+from xapi.vocabulary import Verb
+
+WRITER_LOCK_KEY = 0x4C525331  # "LRS1": PostgreSQL advisory lock that orders statement commits
+LRS_FIELDS = ("id", "stored", "authority", "version")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def default_authority(name: str = "MIRCO Learning Suite", home_page: str = "https://mirco.invalid") -> dict:
+    return {"objectType": "Agent", "name": name, "account": {"homePage": home_page, "name": "mirco"}}
+
+
+def _serialize_writers(session: Session) -> None:
+    """Make stored order equal commit order: PostgreSQL advisory lock, SQLite BEGIN IMMEDIATE.
+
+    Holding one lock for the short insert means no deadlock is possible between statement writers, and a reader
+    paging by `seq` never sees a lower seq commit after a higher one.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
+
+
+def _insert(session: Session, table, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
+    if not rows:
+        return
+    if not ignore_conflicts:
+        session.execute(table.insert(), rows)
+        return
+    dialect = session.connection().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    session.execute(module.insert(table).on_conflict_do_nothing(), rows)
+
+
+def comparable(statement: dict) -> dict:
+    """The statement without what the LRS sets, for the same-id-same-content rule."""
+    body = {k: v for k, v in statement.items() if k not in LRS_FIELDS}
+    if "timestamp" in body:
+        body["timestamp"] = to_us(parse_timestamp(body["timestamp"], "timestamp"))
+    return body
+
+
+def same_content(stored: dict, incoming: dict) -> bool:
+    left, right = comparable(stored), comparable(incoming)
+    if "timestamp" not in right:
+        left.pop("timestamp", None)
+    return left == right
+
+
+@dataclass
+class _Indexed:
+    rows: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def add(self, kind: str, value: str, direct: bool) -> None:
+        self.rows[(kind, value)] = self.rows.get((kind, value), False) or direct
+
+    def agent(self, agent: dict | None, direct: bool) -> None:
+        if not agent:
+            return
+        if any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
+            self.add("agent", agent_key(agent), direct)
+        for member in agent.get("member", []):
+            self.add("agent", agent_key(member), False)
+
+    def activities(self, context: dict | None) -> None:
+        for items in (context or {}).get("contextActivities", {}).values():
+            for item in items if isinstance(items, list) else [items]:
+                self.add("activity", item["id"], False)
+
+    def context_agents(self, context: dict | None) -> None:
+        context = context or {}
+        self.agent(context.get("instructor"), False)
+        self.agent(context.get("team"), False)
+        for item in context.get("contextAgents", []):
+            self.agent(item["agent"], False)
+        for item in context.get("contextGroups", []):
+            self.agent(item["group"], False)
+
+
+def _index_rows(statement: dict) -> _Indexed:
+    indexed = _Indexed()
+    indexed.agent(statement["actor"], True)
+    indexed.add("verb", statement["verb"]["id"], True)
+    obj = statement["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        indexed.add("activity", obj["id"], True)
+    elif kind in ("Agent", "Group"):
+        indexed.agent(obj, True)
+    elif kind == "SubStatement":
+        indexed.agent(obj["actor"], False)
+        inner = obj["object"]
+        inner_kind = inner.get("objectType", "Activity")
+        if inner_kind == "Activity":
+            indexed.add("activity", inner["id"], False)
+        elif inner_kind in ("Agent", "Group"):
+            indexed.agent(inner, False)
+        indexed.activities(obj.get("context"))
+        indexed.context_agents(obj.get("context"))
+    context = statement.get("context") or {}
+    if "registration" in context:
+        indexed.add("registration", context["registration"].lower(), True)
+    indexed.activities(context)
+    indexed.context_agents(context)
+    indexed.agent(statement.get("authority"), False)
+    return indexed
+
+
+def _definitions(statement: dict) -> Iterable[tuple[str, dict]]:
+    """(activity id, definition) for every activity in the statement that carries a definition."""
+    def walk(body: dict) -> Iterable[tuple[str, dict]]:
+        obj = body["object"]
+        if obj.get("objectType", "Activity") == "Activity" and "definition" in obj:
+            yield obj["id"], obj["definition"]
+        if obj.get("objectType") == "SubStatement":
+            yield from walk(obj)
+        for items in (body.get("context") or {}).get("contextActivities", {}).values():
+            for item in items if isinstance(items, list) else [items]:
+                if "definition" in item:
+                    yield item["id"], item["definition"]
+    return walk(statement)
+
+
+def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -> dict:
+    """A copy completed the way the LRS stores it: id, stored, authority, version, timestamp."""
+    out = copy.deepcopy(statement)
+    out.setdefault("id", str(uuid.uuid4()))
+    out["id"] = out["id"].lower()
+    out["stored"] = iso(stored_us)
+    out["authority"] = authority
+    if version.startswith("2."):
+        out["version"] = "2.0.0"
+        if "timestamp" in out:
+            out["timestamp"] = iso(to_us(parse_timestamp(out["timestamp"], "statement.timestamp")))
+    else:
+        out.setdefault("version", "1.0.0")
+    out.setdefault("timestamp", out["stored"])
+    if isinstance(out.get("context"), dict) and "registration" in out["context"]:
+        out["context"]["registration"] = out["context"]["registration"].lower()
+    return out
+
+
+def validate_statements(statements: list[dict], version: str = "1.0.3") -> None:
+    """Raise InvalidStatement for the first broken rule, naming `statement` or `statements[i]` and the field."""
+    if not isinstance(statements, list) or not statements:
+        raise InvalidStatement("statements: must be a statement object or a non-empty array of statements")
+    validator = Validator(version)
+    single = len(statements) == 1
+    ids: set[str] = set()
+    for i, item in enumerate(statements):
+        path = "statement" if single else f"statements[{i}]"
+        validator.statement(item, path)
+        if "id" in item:
+            if item["id"].lower() in ids:
+                raise InvalidStatement(f"{path}.id: appears twice in the same batch")
+            ids.add(item["id"].lower())
+
+
+def store_statements(session: Session, statements: list[dict], *, authority: dict | None = None,
+                     version: str = "1.0.3", attachments: dict[str, tuple[str, bytes]] | None = None,
+                     validate: bool = True) -> list[str]:
+    """Validate and insert statements in the caller's transaction; return their ids in order.
+
+    A statement whose id is already stored with the same content is accepted again without change;
+    the same id with other content raises Conflict. `attachments` maps sha2 -> (content type, bytes).
+    """
+    if validate:
+        validate_statements(statements, version)
+    authority = authority or default_authority()
+    _serialize_writers(session)
+    last = session.execute(select(func.max(storage.statement.c.stored_us))).scalar() or 0
+    stored_us = max(now_us(), last + 1)
+    prepared = [prepare(s, authority=authority, version=version, stored_us=stored_us) for s in statements]
+    ids = [p["id"] for p in prepared]
+    existing = {row.id: json.loads(row.body) for row in session.execute(
+        select(storage.statement.c.id, storage.statement.c.body).where(storage.statement.c.id.in_(ids)))}
+    new = []
+    for original, item in zip(statements, prepared):
+        if item["id"] in existing:
+            if not same_content(existing[item["id"]], original):
+                raise Conflict(f"statement {item['id']} is already stored with different content")
+            continue
+        new.append(item)
+    if new:
+        _insert_new(session, new, attachments or {})
+    return ids
+
+
+def _insert_new(session: Session, new: list[dict], attachments: dict[str, tuple[str, bytes]]) -> None:
+    st = storage.statement
+    refs = {s["object"]["id"].lower() for s in new if s["object"].get("objectType") == "StatementRef"}
+    inherited: dict[str, list[tuple[str, str, bool]]] = {}
+    voidable: set[str] = set()
+    if refs:
+        rows = session.execute(
+            select(st.c.id, st.c.verb_id, storage.statement_index.c.kind, storage.statement_index.c.value,
+                   storage.statement_index.c.direct)
+            .join(storage.statement_index, storage.statement_index.c.statement_seq == st.c.seq)
+            .where(st.c.id.in_(sorted(refs))))
+        for row in rows:
+            inherited.setdefault(row.id, []).append((row.kind, row.value, row.direct))
+            if row.verb_id != Verb.VOIDED:
+                voidable.add(row.id)
+    batch_by_id = {s["id"]: s for s in new}
+    voided_now: set[str] = set()
+    for s in new:
+        if s["verb"]["id"] == Verb.VOIDED:
+            target = s["object"]["id"].lower()
+            if target in batch_by_id and batch_by_id[target]["verb"]["id"] != Verb.VOIDED:
+                voided_now.add(target)
+            elif target in voidable:
+                voided_now.add(target)
+    rows = []
+    for s in new:
+        obj = s["object"]
+        context = s.get("context") or {}
+        rows.append({
+            "id": s["id"],
+            "actor_key": agent_key(s["actor"]),
+            "verb_id": s["verb"]["id"],
+            "object_activity": obj["id"] if obj.get("objectType", "Activity") == "Activity" else None,
+            "object_ref": obj["id"].lower() if obj.get("objectType") == "StatementRef" else None,
+            "registration": context.get("registration"),
+            "stored_us": to_us(parse_timestamp(s["stored"], "stored")),
+            "timestamp_us": to_us(parse_timestamp(s["timestamp"], "timestamp")),
+            "voided": s["id"] in voided_now,
+            "authority_key": agent_key(s["authority"]),
+            "version": s["version"],
+            "has_attachments": bool(s.get("attachments")),
+            "body": dumps(s),
+        })
+    seqs = session.execute(
+        st.insert().returning(st.c.seq, sort_by_parameter_order=True), rows).scalars().all()
+    index_rows = []
+    definitions: dict[tuple[str, str], dict] = {}
+    for seq, s in zip(seqs, new):
+        indexed = _index_rows(s)
+        if s["object"].get("objectType") == "StatementRef":
+            for kind, value, direct in inherited.get(s["object"]["id"].lower(), []):
+                indexed.add(kind, value, direct)
+        index_rows.extend({"kind": k, "value": v, "statement_seq": seq, "direct": d}
+                          for (k, v), d in indexed.rows.items())
+        for activity_id, definition in _definitions(s):
+            text_ = dumps(definition)
+            digest = hashlib.sha256(text_.encode()).hexdigest()
+            definitions.setdefault((activity_id, digest), {
+                "activity_id": activity_id, "digest": digest, "first_seq": seq, "definition": text_})
+    _insert(session, storage.statement_index, index_rows)
+    _insert(session, storage.activity_definition, [definitions[k] for k in sorted(definitions)],
+            ignore_conflicts=True)
+    _insert(session, storage.attachment, [
+        {"sha2": sha, "content_type": attachments[sha][0], "content": attachments[sha][1]}
+        for sha in sorted(attachments)], ignore_conflicts=True)
+    stored_targets = sorted(voided_now - set(batch_by_id))
+    if stored_targets:
+        session.execute(update(st).where(st.c.id.in_(stored_targets)).values(voided=True))
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+@dataclass
+class StatementQuery:
+    """Filters of GET statements; `agent` is an identity key (xapi.identity.agent_key)."""
+
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since_us: int | None = None
+    until_us: int | None = None
+    limit: int = 0
+    ascending: bool = False
+    after_seq: int | None = None
+    authority: str | None = None
+
+
+@dataclass
+class StatementPage:
+    statements: list[dict]
+    last_seq: int | None
+    more: bool
+
+
+def query_statements(session: Session, query: StatementQuery, *, max_limit: int = 500) -> StatementPage:
+    """One page of non-voided statements matching the filters, newest first unless `ascending`.
+
+    Statements that reference (StatementRef) a matching statement match too: their index rows carry the
+    target's agents, verb, activities and registration (xAPI 1.0.3 "Filter Conditions for StatementRefs").
+    """
+    st, ix = storage.statement, storage.statement_index
+    filters = []
+    if query.agent:
+        filters.append(("agent", query.agent, not query.related_agents))
+    if query.verb:
+        filters.append(("verb", query.verb, False))
+    if query.activity:
+        filters.append(("activity", query.activity, not query.related_activities))
+    if query.registration:
+        filters.append(("registration", query.registration.lower(), False))
+    seq_col = st.c.seq
+    stmt = select(st.c.seq, st.c.body)
+    if filters:
+        kind, value, direct = filters[0]
+        driver = ix.alias("driver")
+        stmt = stmt.select_from(driver.join(st, st.c.seq == driver.c.statement_seq)).where(
+            driver.c.kind == kind, driver.c.value == value)
+        if direct:
+            stmt = stmt.where(driver.c.direct.is_(True))
+        seq_col = driver.c.statement_seq
+        for kind, value, direct in filters[1:]:
+            other = ix.alias()
+            condition = and_(other.c.statement_seq == st.c.seq, other.c.kind == kind, other.c.value == value)
+            if direct:
+                condition = and_(condition, other.c.direct.is_(True))
+            stmt = stmt.where(exists().where(condition))
+    stmt = stmt.where(st.c.voided.is_(False))
+    if query.since_us is not None:
+        stmt = stmt.where(st.c.stored_us > query.since_us)
+    if query.until_us is not None:
+        stmt = stmt.where(st.c.stored_us <= query.until_us)
+    if query.authority:
+        stmt = stmt.where(st.c.authority_key == query.authority)
+    if query.after_seq is not None:
+        stmt = stmt.where(seq_col > query.after_seq if query.ascending else seq_col < query.after_seq)
+    limit = max_limit if query.limit <= 0 else min(query.limit, max_limit)
+    stmt = stmt.order_by(seq_col.asc() if query.ascending else seq_col.desc()).limit(limit + 1)
+    rows = session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return StatementPage([json.loads(r.body) for r in rows], rows[-1].seq if rows else None, more)
+
+
+def get_statement(session: Session, statement_id: str, *, voided: bool = False) -> dict | None:
+    """The statement by id; `voided=True` finds it only if voided (voidedStatementId), else only if not."""
+    st = storage.statement
+    row = session.execute(select(st.c.body, st.c.voided).where(st.c.id == statement_id.lower())).first()
+    if row is None or bool(row.voided) != voided:
+        return None
+    return json.loads(row.body)
+
+
+def statements_by_registration(session: Session, registration: str, **filters: Any) -> list[dict]:
+    """Every non-voided statement of one attempt (registration), oldest first, for trainers' reports."""
+    return _all(session, StatementQuery(registration=registration, ascending=True, **filters))
+
+
+def statements_by_actor(session: Session, actor: dict, **filters: Any) -> list[dict]:
+    return _all(session, StatementQuery(agent=agent_key(actor), ascending=True, **filters))
+
+
+def statements_by_activity(session: Session, activity_id: str, *, related: bool = True,
+                           **filters: Any) -> list[dict]:
+    """Statements about an activity; `related` includes those where it is a parent/grouping (a whole module)."""
+    return _all(session, StatementQuery(activity=activity_id, related_activities=related, ascending=True,
+                                        **filters))
+
+
+def _all(session: Session, query: StatementQuery) -> list[dict]:
+    found: list[dict] = []
+    while True:
+        page = query_statements(session, query, max_limit=1000)
+        found.extend(page.statements)
+        if not page.more:
+            return found
+        query.after_seq = page.last_seq
+
+
+def consistent_through(session: Session) -> int:
+    """Stored time (µs) up to which every statement is visible: the latest stored (writes are serialized)."""
+    return session.execute(select(func.max(storage.statement.c.stored_us))).scalar() or now_us()
+
+
+def attachment_content(session: Session, hashes: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+    rows = session.execute(select(storage.attachment).where(storage.attachment.c.sha2.in_(sorted(set(hashes)))))
+    return {r.sha2: (r.content_type, r.content) for r in rows}
+
+
+def activity_object(session: Session, activity_id: str) -> dict:
+    """The canonical Activity: every definition seen for it merged in order (later language entries win)."""
+    rows = session.execute(select(storage.activity_definition.c.definition)
+                           .where(storage.activity_definition.c.activity_id == activity_id)
+                           .order_by(storage.activity_definition.c.first_seq)).scalars()
+    merged: dict[str, Any] = {}
+    for text_ in rows:
+        for key, value in json.loads(text_).items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+    if merged:
+        activity["definition"] = merged
+    return activity
+
+
+def parse_agent_param(raw: str, name: str = "agent") -> dict:
+    """An `agent` query parameter: JSON of a valid Agent or identified Group."""
+    try:
+        agent = json.loads(raw)
+    except ValueError:
+        raise BadRequest(f"{name}: must be a JSON Agent object") from None
+    Validator("2.0.0").agent(agent, name)
+    if agent.get("objectType") == "Group" and not any(
+            k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
+        raise BadRequest(f"{name}: an anonymous Group cannot be used here")
+    return agent
