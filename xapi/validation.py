@@ -13,7 +13,7 @@ from xapi.errors import InvalidStatement
 from xapi.vocabulary import INTERACTION_COMPONENTS, Verb
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f<>\"{}|\\^`]+$")
 MBOX_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SHA2_RE = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$")

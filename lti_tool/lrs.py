@@ -1,0 +1,28 @@
+"""Mounts the embedded LRS (xapi.lrs) at /xapi and seeds its first credential, the way SQL LRS does."""
+from __future__ import annotations
+
+from flask import Flask
+
+from lti_tool.state import app_state
+from xapi.clients import ensure_client
+from xapi.lrs import create_blueprint
+
+
+def register_lrs(app: Flask) -> None:
+    """Mount the LRS blueprint when `lrs_enabled`; MIRCO_LRS_DEFAULT_KEY/SECRET authenticate with scope `all`."""
+    state = app_state(app)
+    settings = state.settings
+    if not settings.lrs_enabled:
+        return
+    app.register_blueprint(create_blueprint(
+        state.db.sessions, authority_home=settings.base_url.rstrip("/") + "/xapi",
+        seed_key=settings.lrs_default_key, seed_secret=settings.lrs_default_secret))
+
+
+def seed_default_client(app: Flask) -> None:
+    """`mirco init` step: record the seed credential as a client row (listed by `mirco lrs clients list`)."""
+    settings = app_state(app).settings
+    if settings.lrs_default_key and settings.lrs_default_secret:
+        with app_state(app).db.transaction() as session:
+            ensure_client(session, "default (MIRCO_LRS_DEFAULT_KEY)", settings.lrs_default_key,
+                          settings.lrs_default_secret, ["all"])

@@ -1,0 +1,157 @@
+"""The embedded LRS as a Flask blueprint any app can mount (xAPI 1.0.3 and 2.0, by X-Experience-API-Version).
+
+Each request becomes an XRequest (plain or alternate syntax), is authenticated (HTTP Basic, scoped clients),
+handled in one transaction, and answered with the version and CORS headers; xapi.errors become 4xx JSON here.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from typing import Callable
+
+from flask import Blueprint, Response, request
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from xapi import clients
+from xapi.clients import Client
+from xapi.errors import Forbidden, Unauthorized, XAPIError
+from xapi.identity import agent_key
+from xapi.lrs import document_resources, statements
+from xapi.lrs.context import LrsContext, json_response
+from xapi.lrs.xrequest import V1, V2, XRequest, from_flask
+
+ALLOWED_HEADERS = ("Content-Type, Content-Length, Authorization, If-Match, If-None-Match, Accept-Language, "
+                   "X-Experience-API-Version, X-Experience-API-Consistent-Through, X-Requested-With")
+EXPOSED_HEADERS = ("ETag, Last-Modified, Cache-Control, Content-Type, Content-Length, WWW-Authenticate, "
+                   "X-Experience-API-Version, X-Experience-API-Consistent-Through")
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
+
+# resource path -> (scopes to read, scopes to write)
+SCOPES = {
+    "statements": (("statements/read", "statements/read/mine", "all/read"), ("statements/write",)),
+    "activities/state": (("state", "all/read"), ("state",)),
+    "activities/profile": (("profile", "all/read"), ("profile",)),
+    "agents/profile": (("profile", "all/read"), ("profile",)),
+    "activities": (("all/read", "profile", "state", "statements/read"), ()),
+    "agents": (("all/read", "profile", "state", "statements/read"), ()),
+}
+
+
+def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix: str = "/xapi",
+                     seed_key: str = "", seed_secret: str = "", max_limit: int = 500,
+                     max_body_bytes: int = 64 * 1024 * 1024) -> Blueprint:
+    """Blueprint serving the xAPI resources under `url_prefix`; `authority_home` is the homePage of the
+    account in each statement's authority (the LRS's own base URL)."""
+    ctx = LrsContext(sessions=sessions, authority_home=authority_home, statements_path=f"{url_prefix}/statements",
+                     max_limit=max_limit, max_body_bytes=max_body_bytes, seed_key=seed_key, seed_secret=seed_secret)
+    bp = Blueprint("xapi_lrs", __name__, url_prefix=url_prefix)
+
+    @bp.after_request
+    def _headers(response: Response) -> Response:
+        origin = request.headers.get("Origin")
+        response.headers["Access-Control-Allow-Origin"] = origin or "*"
+        if origin:
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+            response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(METHODS)
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        response.headers.setdefault("X-Experience-API-Version", request.environ.get("xapi.version", V2))
+        response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+
+    @bp.route("/about", methods=METHODS)
+    def about() -> Response:
+        if request.method == "OPTIONS":
+            return Response(status=204)
+        if request.method not in ("GET", "HEAD"):
+            return _error(405, "about supports GET only")
+        return json_response({"version": [V1, V2], "extensions": {}})
+
+    def resource(path: str, handler: Callable[[Session, XRequest, Client], Response]) -> None:
+        def view() -> Response:
+            if request.method == "OPTIONS":
+                return Response(status=204)
+            try:
+                req = from_flask(request, max_bytes=ctx.max_body_bytes)
+                request.environ["xapi.version"] = req.version
+                client = _authenticate(ctx, req)
+                read_scopes, write_scopes = SCOPES[path]
+                writing = req.method in ("PUT", "POST", "DELETE")
+                if writing and not write_scopes:
+                    return _error(405, f"{path} is read-only")
+                if not client.allows(*(write_scopes if writing else read_scopes)):
+                    raise Forbidden(f"client {client.name!r} has no scope to {'write' if writing else 'read'} "
+                                    f"{path}")
+                return _in_transaction(ctx, lambda session: handler(session, req, client))
+            except XAPIError as exc:
+                return _error(exc.status, str(exc))
+        bp.add_url_rule(f"/{path}", endpoint=path.replace("/", "_"), view_func=view, methods=METHODS)
+
+    def statements_view(session: Session, req: XRequest, client: Client) -> Response:
+        authority = client.authority(ctx.authority_home)
+        if req.method in ("GET", "HEAD"):
+            mine = None
+            if not client.allows("statements/read", "all/read"):
+                mine = agent_key(authority)
+            return statements.get(ctx, session, req, mine)
+        if req.method == "PUT":
+            return statements.put(ctx, session, req, authority)
+        if req.method == "POST":
+            return statements.post(ctx, session, req, authority)
+        return _error(405, "statements cannot be deleted; void them")
+
+    resource("statements", statements_view)
+    for path, kind in (("activities/state", "state"), ("activities/profile", "activity_profile"),
+                       ("agents/profile", "agent_profile")):
+        resource(path, lambda session, req, _client, kind=kind: document_resources.handle(kind, session, req))
+    resource("activities", lambda session, req, _client: document_resources.activities(session, req))
+    resource("agents", lambda session, req, _client: document_resources.agents(req))
+    return bp
+
+
+def _in_transaction(ctx: LrsContext, work: Callable[[Session], Response]) -> Response:
+    """Run in one transaction; a unique-key race (two writers, same new id) is retried once, bad bytes are 400."""
+    for attempt in range(2):
+        try:
+            with ctx.sessions() as session, session.begin():
+                return work(session)
+        except IntegrityError:
+            if attempt:
+                raise
+        except (DataError, UnicodeEncodeError) as exc:
+            return _error(400, f"the database cannot store this value: {str(exc).splitlines()[0][:200]}")
+    raise AssertionError("unreachable")
+
+
+def _authenticate(ctx: LrsContext, req: XRequest) -> Client:
+    header = req.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        raise Unauthorized("HTTP Basic authentication is required")
+    try:
+        key, colon, secret = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed Basic credentials") from None
+    if not colon:
+        raise Unauthorized("malformed Basic credentials")
+    if ctx.seed_key and ctx.seed_secret and hmac.compare_digest(key.encode(), ctx.seed_key.encode()) \
+            and hmac.compare_digest(secret.encode(), ctx.seed_secret.encode()):
+        return Client("seed", key, frozenset({"all"}))
+    with ctx.sessions() as session:
+        client = clients.authenticate(session, key, secret)
+    if client is None:
+        raise Unauthorized("unknown key or wrong secret")
+    return client
+
+
+def _error(status: int, message: str) -> Response:
+    response = json_response({"error": {401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                                        405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed",
+                                        413: "Payload Too Large"}.get(status, "Bad Request"),
+                              "message": message}, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+    return response
