@@ -34,4 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.views import catalogue as catalogue_views
 
     app.register_blueprint(catalogue_views.bp)
+    from lti_tool.lti import register_lti
+
+    register_lti(app)
     return app

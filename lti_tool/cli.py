@@ -14,6 +14,7 @@ from courses.loader import load_course
 from lti_tool.app import create_app
 from lti_tool.catalogue_sync import sync_course
 from lti_tool.config import ConfigError
+from lti_tool import cli_lti as lti_commands
 from lti_tool.migrate import upgrade
 from lti_tool.state import app_state
 
@@ -144,6 +145,9 @@ def courses_show(course_id: str, lang: str | None) -> None:
     if course.final_assessment:
         click.echo(f"Final assessment {course.final_assessment.id}: {len(course.final_assessment.questions)} questions")
     click.echo(f"Library: {len(course.library)} resources")
+
+
+lti_commands.register(cli, INIT_STEPS)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The demo LTI platform (only with MIRCO_DEMO=1)."""

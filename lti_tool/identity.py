@@ -1,0 +1,108 @@
+"""Who is using the tool, from their launch: `current_learner()` and the `require_launch` decorator.
+
+The browser session holds the launch id; pages inside a platform iframe whose browser blocks cookies pass it as
+the `launch` parameter instead (a random 128-bit id that only this browser received).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+from flask import abort, g, request, session
+from sqlalchemy import select
+
+from lti_tool.lti.roles import role_flags
+from lti_tool.models import LtiContext, LtiDeployment, LtiLaunch, LtiPlatform, LtiResourceLink, LtiUser
+from lti_tool.state import app_state
+
+LAUNCH_SESSION_KEY = "lti_launch"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class LaunchContext:
+    launch_id: str
+    platform_pk: int
+    issuer: str
+    client_id: str
+    deployment_id: str
+    message_type: str
+    user_pk: int
+    user_sub: str
+    name: str | None
+    email: str | None
+    roles: tuple[str, ...]
+    is_instructor: bool
+    is_learner: bool
+    locale: str | None
+    context_pk: int | None
+    context_id: str | None
+    context_title: str | None
+    resource_link_pk: int | None
+    resource_link_id: str | None
+    course_id: str | None
+    module_id: str | None
+    lesson_id: str | None
+    return_url: str | None
+
+
+def launch_id_from_request() -> str | None:
+    value = request.values.get("launch") or session.get(LAUNCH_SESSION_KEY)
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def load_launch(launch_id: str) -> LaunchContext | None:
+    with app_state().db.sessions() as db_session:
+        row = db_session.execute(
+            select(LtiLaunch, LtiPlatform, LtiDeployment, LtiUser, LtiContext, LtiResourceLink)
+            .join(LtiPlatform, LtiPlatform.id == LtiLaunch.platform_id)
+            .join(LtiDeployment, LtiDeployment.id == LtiLaunch.deployment_pk)
+            .join(LtiUser, LtiUser.id == LtiLaunch.user_pk)
+            .outerjoin(LtiContext, LtiContext.id == LtiLaunch.context_pk)
+            .outerjoin(LtiResourceLink, LtiResourceLink.id == LtiLaunch.resource_link_pk)
+            .where(LtiLaunch.id == launch_id)).first()
+    if row is None:
+        return None
+    launch, platform, deployment, user, context, link = row
+    flags = role_flags(launch.roles)
+    return LaunchContext(
+        launch_id=launch.id, platform_pk=platform.id, issuer=platform.issuer, client_id=platform.client_id,
+        deployment_id=deployment.deployment_id, message_type=launch.message_type, user_pk=user.id,
+        user_sub=user.sub, name=user.name, email=user.email, roles=tuple(launch.roles),
+        is_instructor=flags.is_instructor, is_learner=flags.is_learner, locale=launch.locale,
+        context_pk=context.id if context else None, context_id=context.context_id if context else None,
+        context_title=context.title if context else None, resource_link_pk=link.id if link else None,
+        resource_link_id=link.resource_link_id if link else None, course_id=link.course_id if link else None,
+        module_id=link.module_id if link else None, lesson_id=link.lesson_id if link else None,
+        return_url=launch.return_url)
+
+
+def current_learner() -> LaunchContext | None:
+    """The launch of this request (from the `launch` parameter or the session), loaded once per request."""
+    if "mirco_launch" not in g:
+        launch_id = launch_id_from_request()
+        g.mirco_launch = load_launch(launch_id) if launch_id else None
+    return g.mirco_launch
+
+
+def require_launch(role: str | None = None) -> Callable[[F], F]:
+    """Refuse with 401 without a launch, 403 when `role` ("instructor" or "learner") does not match."""
+    if role not in (None, "instructor", "learner"):
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            launch = current_learner()
+            if launch is None:
+                abort(401, description="This page opens from an activity in your course: launch it from there.")
+            if role == "instructor" and not launch.is_instructor:
+                abort(403, description="This page is for the course's instructors only.")
+            if role == "learner" and launch.is_instructor:
+                abort(403, description="This page is for learners; instructors use the report pages.")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

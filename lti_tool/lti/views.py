@@ -1,0 +1,158 @@
+"""The LTI endpoints: OIDC login initiation, launch, JWKS. Every refusal is a readable 4xx page, never a 500."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from jwcrypto.common import JWException
+from jwt import PyJWTError
+from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.exception import LtiException, OIDCException
+
+from lti_tool import keys
+from lti_tool.errors import render_error
+from lti_tool.identity import LAUNCH_SESSION_KEY
+from lti_tool.launch_store import LaunchStore, make_launch_store
+from lti_tool.lti.flow import (LaunchRejected, SingleUseSessionService, StorageNeeded, TimeoutSession,
+                               ToolCookieService, ToolMessageLaunch)
+from lti_tool.lti.records import ClaimTooLong, record_launch
+from lti_tool.lti.toolconf import DatabaseToolConf
+from lti_tool.state import app_state
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+log = logging.getLogger(__name__)
+
+MAX_LAUNCH_BYTES = 64 * 1024
+LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id",
+                "lti_storage_target")
+MALFORMED = (AttributeError, TypeError, KeyError, ValueError)  # hostile claim shapes deep inside pylti1p3
+
+
+def launch_store() -> LaunchStore:
+    """One store per application (database or Redis), created on first use."""
+    ext = current_app.extensions
+    if "mirco.launch_store" not in ext:
+        state = app_state()
+        ext["mirco.launch_store"] = make_launch_store(state.db, state.settings.redis_url)
+    return ext["mirco.launch_store"]
+
+
+def tool_url(endpoint: str, **values: Any) -> str:
+    """Absolute URL under the configured public base URL (what platforms are told), not the request host."""
+    return app_state().settings.base_url.rstrip("/") + url_for(endpoint, **values)
+
+
+def _lti_request() -> FlaskRequest:
+    data = {k: v for k, v in request.values.items()}
+    return FlaskRequest(request_data=data or {"_": ""}, request_is_secure=request.is_secure)
+
+
+def _refuse(message: str, status: int = 400, new_window_url: str | None = None) -> tuple[Response | str, int]:
+    if new_window_url is None:
+        return render_error(status, "The launch could not be completed", message)
+    return render_template("lti/launch_error.html", message=message, new_window_url=new_window_url), status
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    with app_state().db.sessions() as db_session:
+        response = jsonify(keys.jwks(db_session))
+    response.cache_control.max_age = 300
+    response.cache_control.public = True
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """OIDC third-party login initiation: remember state and nonce in the shared store, send the browser on."""
+    params = {k: request.values.get(k) for k in LOGIN_PARAMS if isinstance(request.values.get(k), str)}
+    if not params.get("iss") or not params.get("login_hint"):
+        return _refuse("The login request has no iss or login_hint: start the activity from your course.")
+    if any(len(v) > 4096 for v in params.values()):
+        return _refuse("The login request is too large.", 413)
+    target = params.get("target_link_uri", "")
+    base = app_state().settings.base_url.rstrip("/")
+    if target and not (target == base or target.startswith(base + "/")):
+        return _refuse("The target_link_uri of this login does not belong to this tool.")
+    state = app_state()
+    settings = state.settings
+    with state.db.sessions() as db_session:
+        conf = DatabaseToolConf(db_session, settings.keys_path)
+        platform = conf.find_platform(params["iss"], params.get("client_id"))
+        if platform is None:
+            return _refuse("This platform (issuer and client id) is not registered with the tool. "
+                           "An administrator registers it under /lti/config.", 404)
+        lti_request = _lti_request()
+        cookies = ToolCookieService(lti_request, settings.secure_cookies)
+        oidc = FlaskOIDCLogin(lti_request, conf, session_service=SingleUseSessionService(launch_store()),
+                              cookie_service=cookies)
+        new_window = {k: v for k, v in params.items() if k != "lti_storage_target"}
+        oidc.pass_params_to_launch({
+            "client_id": platform.client_id,
+            "storage_target": None if request.values.get("lti1p3_new_window") else params.get("lti_storage_target"),
+            "platform_origin": _origin(platform.auth_login_url),
+            "new_window_url": tool_url("lti.login", lti1p3_new_window="1", **new_window),
+        })
+        try:
+            auth = oidc.get_redirect_object(tool_url("lti.launch"))
+        except (OIDCException, LtiException) as exc:
+            return _refuse(f"The login could not start: {exc}")
+    auth_url = auth.get_redirect_url()
+    if params.get("lti_storage_target") and not request.values.get("lti1p3_new_window"):
+        query = parse_qs(urlsplit(auth_url).query)
+        response = current_app.make_response(render_template(
+            "lti/storage_login.html", auth_url=auth_url, state=query["state"][0], nonce=query["nonce"][0],
+            target=params["lti_storage_target"], origin=_origin(platform.auth_login_url)))
+        cookies.update_response(response)
+        return response
+    return auth.do_redirect()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@bp.get("/launch")
+def launch_get():  # type: ignore[no-untyped-def]
+    return _refuse("A launch is a form the platform posts after login; open the activity from your course.", 405)
+
+
+@bp.post("/launch")
+def launch():  # type: ignore[no-untyped-def]
+    """Validate the id_token (pylti1p3 plus single-use state/nonce and azp), keep the launch, open the content."""
+    if (request.content_length or 0) > MAX_LAUNCH_BYTES:
+        return _refuse("The launch message is larger than this tool accepts.", 413)
+    id_token = request.form.get("id_token", "")
+    if not id_token:
+        return _refuse("The launch has no id_token: open the activity from your course.")
+    state = app_state()
+    try:
+        with state.db.transaction() as db_session:
+            conf = DatabaseToolConf(db_session, state.settings.keys_path)
+            lti_request = _lti_request()
+            message = ToolMessageLaunch(
+                lti_request, conf, session_service=SingleUseSessionService(launch_store()),
+                cookie_service=ToolCookieService(lti_request, state.settings.secure_cookies),
+                requests_session=TimeoutSession(), storage_state=request.form.get("lti_storage_state"))
+            try:
+                message.validate()
+            except MALFORMED as exc:
+                log.info("malformed launch refused: %r", exc)
+                raise LaunchRejected("The launch message is malformed (a claim has the wrong shape).") from exc
+            launch_row = record_launch(db_session, conf.platform, message.claims())
+    except StorageNeeded as need:
+        return render_template("lti/storage_launch.html", id_token=id_token, state=request.form.get("state", ""),
+                               target=need.storage_target, origin=need.platform_origin)
+    except LaunchRejected as exc:
+        return _refuse(str(exc), exc.status, exc.new_window_url)
+    except ClaimTooLong as exc:
+        return _refuse(str(exc))
+    except (LtiException, OIDCException, PyJWTError, JWException) as exc:
+        return _refuse(f"The launch was rejected: {exc}", 401 if "signature" in str(exc).lower() else 400)
+    session[LAUNCH_SESSION_KEY] = launch_row.id
+    if launch_row.message_type == "LtiDeepLinkingRequest":
+        return redirect(url_for("deep_linking.picker", launch=launch_row.id), 303)
+    return redirect(url_for("player.start", launch=launch_row.id), 303)

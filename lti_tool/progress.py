@@ -1,0 +1,227 @@
+"""The learner progress service: ONE call per learner action, ONE database transaction.
+
+Each call updates the attempt (lesson views, quiz attempts with their responses, progress, score, time), stores
+the xAPI statements in the embedded LRS (xapi.service.store_statements, same transaction) and queues in the
+outbox what must leave the process (the AGS score). If any part fails, nothing of the action is kept.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from courses.model import Course, Lesson, Module, Quiz, QuizResult
+from lti_tool.config import Settings
+from lti_tool.db import Database
+from lti_tool.identity import LaunchContext
+from lti_tool.lti.records import get_or_create
+from lti_tool.models import Attempt, LessonView, OutboxMessage, QuizAttempt, QuizResponse, utcnow
+from xapi.builders import Choice, CourseStatements, Learner
+from xapi.service import store_statements
+from xapi.vocabulary import InteractionType
+
+AGS_SCORE = "ags_score"
+MAX_SECONDS_PER_ACTION = 4 * 3600  # a tab left open overnight is not study time
+
+
+class NoContent(LookupError):
+    """The launch's resource link points to no course (or to one this installation does not have)."""
+
+
+class AttemptsExhausted(RuntimeError):
+    """The quiz allows a fixed number of attempts and the learner has used them all."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a resource link opens: a whole course or one module of it."""
+
+    course: Course
+    module: Module | None
+
+    @property
+    def modules(self) -> tuple[Module, ...]:
+        return (self.module,) if self.module else self.course.modules
+
+    def lessons(self) -> list[tuple[Module, Lesson]]:
+        return [(m, lesson) for m in self.modules for lesson in m.lessons]
+
+    def quizzes(self) -> list[Quiz]:
+        found = [m.quiz for m in self.modules if m.quiz]
+        if self.module is None and self.course.final_assessment:
+            found.append(self.course.final_assessment)
+        return found
+
+    def find_lesson(self, module_id: str, lesson_id: str) -> tuple[Module, Lesson] | None:
+        return next(((m, l) for m, l in self.lessons() if m.id == module_id and l.id == lesson_id), None)
+
+    def find_quiz(self, quiz_id: str) -> Quiz | None:
+        return next((q for q in self.quizzes() if q.id == quiz_id), None)
+
+    def module_of(self, quiz: Quiz) -> Module | None:
+        return next((m for m in self.modules if m.quiz is quiz), None)
+
+
+def scope_for(launch: LaunchContext, catalogue: Any) -> Scope:
+    course = catalogue.get(launch.course_id) if launch.course_id else None
+    if course is None:
+        raise NoContent("This activity is not linked to a course of this tool yet.")
+    module = next((m for m in course.modules if m.id == launch.module_id), None) if launch.module_id else None
+    if launch.module_id and module is None:
+        raise NoContent(f"The linked module {launch.module_id!r} is not in course {course.id!r}.")
+    return Scope(course=course, module=module)
+
+
+def _attempt(session: Session, launch: LaunchContext, scope: Scope) -> Attempt:
+    if launch.resource_link_pk is None:
+        raise NoContent("This launch has no resource link.")
+    return get_or_create(session, Attempt, {"user_pk": launch.user_pk, "resource_link_pk": launch.resource_link_pk},
+                         course_id=scope.course.id, module_id=scope.module.id if scope.module else None,
+                         started_at=utcnow(), updated_at=utcnow(), progress=0.0, seconds=0)
+
+
+def _clamp_seconds(seconds: int) -> int:
+    return max(0, min(int(seconds), MAX_SECONDS_PER_ACTION))
+
+
+def _statements(launch: LaunchContext, attempt: Attempt, scope: Scope, settings: Settings) -> CourseStatements:
+    """Statement builder for this attempt: pseudonymous actor unless the administrator enabled names."""
+    return CourseStatements(
+        base_iri=settings.activity_iri_base, course_id=scope.course.id,
+        registration=str(uuid.uuid5(uuid.NAMESPACE_URL, f"mirco-attempt:{launch.issuer}:{attempt.id}")),
+        learner=Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email),
+        with_names=settings.actor_names, course_title=dict(scope.course.title.values), language=launch.locale)
+
+
+def view_lesson(db: Database, settings: Settings, launch: LaunchContext, scope: Scope, module: Module,
+                lesson: Lesson, *, seconds: int = 0) -> Attempt:
+    """A learner opened (or came back to) a lesson."""
+    with db.transaction() as session:
+        attempt = _attempt(session, launch, scope)
+        view = session.scalar(select(LessonView).where(LessonView.attempt_id == attempt.id,
+                                                       LessonView.lesson_id == lesson.id))
+        now = utcnow()
+        if view is None:
+            session.add(LessonView(attempt_id=attempt.id, module_id=module.id, lesson_id=lesson.id,
+                                   first_viewed_at=now, last_viewed_at=now, views=1, seconds=_clamp_seconds(seconds)))
+        else:
+            view.views += 1
+            view.last_viewed_at = now
+            view.seconds += _clamp_seconds(seconds)
+        attempt.seconds += _clamp_seconds(seconds)
+        builder = _statements(launch, attempt, scope, settings)
+        statements = [builder.lesson_experienced(module.id, lesson.id, title=dict(lesson.title.values))]
+        statements += _refresh(session, launch, attempt, scope, builder)
+        store_statements(session, statements)
+        return attempt
+
+
+INTERACTION = {"single": InteractionType.CHOICE, "multiple": InteractionType.CHOICE,
+               "true_false": InteractionType.TRUE_FALSE, "matching": InteractionType.MATCHING,
+               "ordering": InteractionType.SEQUENCING, "fill_in": InteractionType.FILL_IN}
+
+
+def submit_quiz(db: Database, settings: Settings, launch: LaunchContext, scope: Scope, quiz: Quiz,
+                responses: Mapping[str, Any], *, seconds: int = 0) -> tuple[QuizResult, Attempt]:
+    """A learner submitted a quiz: grade it, keep every response, report it, queue the score for the platform."""
+    result = quiz.grade(responses)
+    with db.transaction() as session:
+        attempt = _attempt(session, launch, scope)
+        used = session.scalar(select(func.count()).select_from(QuizAttempt).where(
+            QuizAttempt.attempt_id == attempt.id, QuizAttempt.quiz_id == quiz.id)) or 0
+        if quiz.attempts and used >= quiz.attempts:
+            raise AttemptsExhausted(f"You have used all {quiz.attempts} attempts at this quiz.")
+        quiz_attempt = QuizAttempt(attempt_id=attempt.id, quiz_id=quiz.id, number=used + 1, submitted_at=utcnow(),
+                                   points=result.points, max_points=result.max_points, passed=result.passed,
+                                   seconds=_clamp_seconds(seconds))
+        session.add(quiz_attempt)
+        session.flush()
+        session.add_all([QuizResponse(quiz_attempt_id=quiz_attempt.id, question_id=q.id,
+                                      response=responses.get(q.id), correct=result.correct[q.id])
+                         for q in quiz.questions])
+        attempt.seconds += _clamp_seconds(seconds)
+        module = scope.module_of(quiz)
+        container = module.id if module else quiz.id  # the final assessment is its own container (as in SCORM)
+        builder = _statements(launch, attempt, scope, settings)
+        statements = [
+            builder.question_answered(
+                container, quiz.id, q.id, interaction_type=INTERACTION[q.type],
+                response=_response_text(responses.get(q.id)), success=result.correct[q.id],
+                prompt=dict(q.prompt.values), correct_responses=[_response_text(q.correct_response())],
+                choices=[Choice(c.id, dict(c.text.values)) for c in q.choices])
+            for q in quiz.questions
+        ]
+        statements.append(builder.quiz_finished(container, quiz.id, raw=result.points, maximum=result.max_points,
+                                                passing_scaled=quiz.passing_score / 100,
+                                                title=dict(quiz.title.values), seconds=_clamp_seconds(seconds)))
+        statements += _refresh(session, launch, attempt, scope, builder, force_score=True)
+        store_statements(session, statements)
+        return result, attempt
+
+
+def _refresh(session: Session, launch: LaunchContext, attempt: Attempt, scope: Scope, builder: CourseStatements,
+             *, force_score: bool = False) -> list[dict]:
+    """Recompute progress and score; on completion (or a new quiz score) queue the score for the gradebook."""
+    session.flush()
+    viewed = set(session.scalars(select(LessonView.lesson_id).where(LessonView.attempt_id == attempt.id)))
+    best: dict[str, float] = {}
+    passed: dict[str, bool] = {}
+    for quiz_id, points, max_points, ok in session.execute(
+            select(QuizAttempt.quiz_id, QuizAttempt.points, QuizAttempt.max_points, QuizAttempt.passed)
+            .where(QuizAttempt.attempt_id == attempt.id)):
+        scaled = points / max_points if max_points else 0.0
+        best[quiz_id] = max(best.get(quiz_id, 0.0), scaled)
+        passed[quiz_id] = passed.get(quiz_id, False) or ok
+    lessons = scope.lessons()
+    quizzes = scope.quizzes()
+    done = sum(1 for _, lesson in lessons if lesson.id in viewed) + sum(1 for q in quizzes if q.id in best)
+    total = len(lessons) + len(quizzes)
+    attempt.progress = round(done / total, 4) if total else 1.0
+    attempt.updated_at = utcnow()
+    if quizzes and best:
+        attempt.score_scaled = round(sum(best.get(q.id, 0.0) for q in quizzes) / len(quizzes), 4)
+        attempt.passed = all(passed.get(q.id, False) for q in quizzes)
+    newly_completed = attempt.completed_at is None and done == total
+    statements: list[dict] = []
+    if newly_completed:
+        attempt.completed_at = utcnow()
+        statements.append(builder.module_completed(scope.module.id, title=dict(scope.module.title.values),
+                                                   seconds=attempt.seconds) if scope.module
+                          else builder.course_completed(seconds=attempt.seconds))
+    if newly_completed or force_score:
+        queue_score(session, launch, attempt, scope)
+    return statements
+
+
+def queue_score(session: Session, launch: LaunchContext, attempt: Attempt, scope: Scope) -> None:
+    """Queue the attempt's score for the platform's gradebook (AGS); the worker sends it with retries."""
+    if launch.resource_link_pk is None:
+        return
+    complete = attempt.completed_at is not None
+    score = {
+        "userId": launch.user_sub,
+        "scoreGiven": round((attempt.score_scaled if attempt.score_scaled is not None else
+                             (1.0 if complete else 0.0)) * 100, 2),
+        "scoreMaximum": 100,
+        "activityProgress": "Completed" if complete else "InProgress",
+        "gradingProgress": "FullyGraded" if complete or attempt.score_scaled is not None else "Pending",
+        "timestamp": utcnow().isoformat(timespec="milliseconds"),
+    }
+    session.add(OutboxMessage(kind=AGS_SCORE, platform_id=launch.platform_pk, payload={
+        "resource_link_pk": launch.resource_link_pk, "score": score,
+        "label": (scope.module or scope.course).title.get(),
+        "resource_id": f"{scope.course.id}/{scope.module.id}" if scope.module else scope.course.id}))
+
+
+def _response_text(response: Any) -> str:
+    """xAPI interaction response pattern: choices and sequences joined with [,], pairs with [.]."""
+    if isinstance(response, bool):
+        return "true" if response else "false"
+    if isinstance(response, Mapping):
+        return "[,]".join(f"{k}[.]{v}" for k, v in response.items())
+    if isinstance(response, (list, tuple)):
+        return "[,]".join(str(x) for x in response)
+    return "" if response is None else str(response)[:1000]

@@ -1,0 +1,125 @@
+"""Minimal content delivery after a launch: outline, lesson view, quiz and submission (the full player is its own
+issue). Every page is scoped to the launch's resource link: a learner reaches only the content it links to."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from courses.markdown import render_markdown
+from courses.model import Question, Quiz
+from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.progress import AttemptsExhausted, NoContent, Scope, scope_for, submit_quiz, view_lesson
+from lti_tool.state import app_state
+
+bp = Blueprint("player", __name__, url_prefix="/play")
+MAX_ANSWER_CHARS = 2000
+
+
+def _scope() -> tuple[LaunchContext, Scope]:
+    launch = current_learner()
+    assert launch is not None  # require_launch ran first
+    try:
+        return launch, scope_for(launch, app_state().catalogue)
+    except NoContent as exc:
+        abort(404, description=str(exc) + (" As an instructor, add the activity again and pick content."
+                                           if launch.is_instructor else " Ask your instructor."))
+
+
+def _lang(launch: LaunchContext, scope: Scope) -> str:
+    return launch.locale or scope.course.default_language
+
+
+@bp.get("/")
+@require_launch()
+def start():  # type: ignore[no-untyped-def]
+    """The linked content's outline; a lesson link opens that lesson directly."""
+    launch, scope = _scope()
+    if launch.lesson_id:
+        found = next(((m, l) for m, l in scope.lessons() if l.id == launch.lesson_id), None)
+        if found:
+            return redirect(url_for("player.lesson", module_id=found[0].id, lesson_id=found[1].id,
+                                    launch=launch.launch_id))
+    return render_template("player/outline.html", launch=launch, scope=scope, lang=_lang(launch, scope),
+                           page_lang=_lang(launch, scope))
+
+
+@bp.get("/lesson/<module_id>/<lesson_id>")
+@require_launch()
+def lesson(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
+    launch, scope = _scope()
+    found = scope.find_lesson(module_id, lesson_id)
+    if found is None:
+        abort(404, description="This lesson is not part of the activity you opened.")
+    module, lesson_obj = found
+    lang = _lang(launch, scope)
+    if launch.resource_link_pk is not None:
+        view_lesson(app_state().db, app_state().settings, launch, scope, module, lesson_obj)
+    return render_template("player/lesson.html", launch=launch, scope=scope, module=module, lesson=lesson_obj,
+                           body=render_markdown(lesson_obj.body.get(lang)), lang=lang, page_lang=lang)
+
+
+@bp.get("/quiz/<quiz_id>")
+@require_launch()
+def quiz(quiz_id: str):  # type: ignore[no-untyped-def]
+    launch, scope = _scope()
+    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description="This quiz is not part of the activity.")
+    lang = _lang(launch, scope)
+    return render_template("player/quiz.html", launch=launch, scope=scope, quiz=quiz_obj, lang=lang, page_lang=lang)
+
+
+@bp.post("/quiz/<quiz_id>")
+@require_launch()
+def submit(quiz_id: str):  # type: ignore[no-untyped-def]
+    launch, scope = _scope()
+    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description="This quiz is not part of the activity.")
+    responses = parse_responses(quiz_obj, request.form)
+    try:
+        result, _ = submit_quiz(app_state().db, app_state().settings, launch, scope, quiz_obj, responses,
+                                seconds=_int(request.form.get("seconds")))
+    except AttemptsExhausted as exc:
+        abort(409, description=str(exc))
+    lang = _lang(launch, scope)
+    return render_template("player/result.html", launch=launch, scope=scope, quiz=quiz_obj, result=result,
+                           lang=lang, page_lang=lang)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def parse_responses(quiz: Quiz, form: MultiDict) -> dict[str, Any]:
+    """Form fields -> responses in the shapes `Quiz.grade` expects; unknown or oversized answers are dropped."""
+    responses: dict[str, Any] = {}
+    for question in quiz.questions:
+        value = _parse_one(question, form)
+        if value is not None:
+            responses[question.id] = value
+    return responses
+
+
+def _parse_one(q: Question, form: MultiDict) -> Any:
+    key = f"q-{q.id}"
+    if q.type == "single":
+        value = form.get(key)
+        return value if value in {c.id for c in q.choices} else None
+    if q.type == "multiple":
+        valid = {c.id for c in q.choices}
+        return [v for v in form.getlist(key) if v in valid] or None
+    if q.type == "true_false":
+        return {"true": True, "false": False}.get(form.get(key, ""))
+    if q.type == "fill_in":
+        value = form.get(key, "")
+        return value[:MAX_ANSWER_CHARS] if value else None
+    if q.type == "matching":
+        valid = {p.id for p in q.pairs}
+        chosen = {p.id: form.get(f"{key}-{p.id}") for p in q.pairs}
+        return {k: v for k, v in chosen.items() if v in valid} or None
+    positions = {item.id: _int(form.get(f"{key}-{item.id}")) for item in q.items}  # ordering
+    if not any(positions.values()):
+        return None
+    return sorted(positions, key=lambda item_id: (positions[item_id] or 10**6, item_id))
