@@ -1,10 +1,13 @@
-"""Mounts the embedded LRS (xapi.lrs) at /xapi and seeds its first credential, the way SQL LRS does."""
+"""Wires the embedded LRS into the tool: the /xapi blueprint, the seed credential step of `mirco init`
+(the way SQL LRS seeds its first key) and the worker drain that forwards statements to external LRSs."""
 from __future__ import annotations
 
 from flask import Flask
 
 from lti_tool.state import app_state
+from lti_tool.worker import DRAINS
 from xapi.clients import ensure_client
+from xapi.forwarder import drain_once, targets_from
 from xapi.lrs import create_blueprint
 
 
@@ -26,3 +29,13 @@ def seed_default_client(app: Flask) -> None:
         with app_state(app).db.transaction() as session:
             ensure_client(session, "default (MIRCO_LRS_DEFAULT_KEY)", settings.lrs_default_key,
                           settings.lrs_default_secret, ["all"])
+
+
+def forward_statements(app: Flask) -> int:
+    """Worker drain: send new statements to every MIRCO_LRS_FORWARD_URLS target."""
+    settings = app_state(app).settings
+    targets = targets_from(settings.lrs_forward_urls, settings.lrs_forward_keys, settings.lrs_forward_secrets)
+    return drain_once(app_state(app).db.sessions, targets) if targets else 0
+
+
+DRAINS.append(forward_statements)

@@ -1,0 +1,136 @@
+"""Forwarding to external LRSs: the statement log is the outbox, each target keeps a cursor (last seq sent).
+
+Because statements commit in `seq` order (xapi.service serializes writers), a cursor never skips one. A batch
+is POSTed; the cursor moves only after the target accepted it, so a crash re-sends the same ids, which an xAPI
+LRS accepts again without duplicating (same id + same content): delivery is exactly once by id.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import requests
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from xapi import storage
+from xapi.clock import now_us
+from xapi.lrs import multipart
+from xapi.service import attachment_content
+
+log = logging.getLogger("mirco.xapi.forwarder")
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 600.0
+PERMANENT = {400, 413}
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    key: str = ""
+    secret: str = ""
+    version: str = "1.0.3"
+
+    @property
+    def statements_url(self) -> str:
+        return self.url.rstrip("/") + "/statements"
+
+
+def targets_from(urls: Sequence[str], keys: Sequence[str], secrets: Sequence[str]) -> list[Target]:
+    """MIRCO_LRS_FORWARD_URLS / _KEYS / _SECRETS, matched by position."""
+    return [Target(url, keys[i] if i < len(keys) else "", secrets[i] if i < len(secrets) else "")
+            for i, url in enumerate(urls)]
+
+
+def backoff_us(attempts: int) -> int:
+    """Exponential backoff with jitter: 2 s, 4 s, 8 s ... at most 10 minutes."""
+    delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
+    return int(delay * random.uniform(0.8, 1.2) * 1_000_000)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+def _send(http: requests.Session, target: Target, bodies: list[dict], attachments: dict) -> None:
+    headers = {"X-Experience-API-Version": target.version}
+    payload = json.dumps(bodies).encode()
+    if attachments:
+        content_type, payload = multipart.build(payload, attachments)
+    else:
+        content_type = "application/json"
+    headers["Content-Type"] = content_type
+    auth = (target.key, target.secret) if target.key else None
+    response = http.post(target.statements_url, data=payload, headers=headers, auth=auth, timeout=30)
+    if response.status_code not in (200, 204):
+        raise _Refused(response.status_code, response.text[:300])
+
+
+def _deliver(http: requests.Session, target: Target, batch: list[tuple[int, dict]], attachments: dict,
+             rejected: list[tuple[str, int, str]]) -> None:
+    """Send the batch; on a permanent refusal split it so one bad statement cannot block the others."""
+    try:
+        _send(http, target, [body for _, body in batch], attachments)
+    except _Refused as exc:
+        if exc.status == 409 and len(batch) > 1 or exc.status in PERMANENT and len(batch) > 1:
+            for item in batch:
+                _deliver(http, target, [item], attachments, rejected)
+            return
+        if exc.status == 409:  # a single statement already there: delivered before
+            return
+        if exc.status in PERMANENT:
+            rejected.append((batch[0][1]["id"], exc.status, str(exc)))
+            return
+        raise
+
+
+def drain_target(sessions: sessionmaker, target: Target, *, batch_size: int = 100,
+                 http: requests.Session | None = None) -> int:
+    """Send the next batch to one target if it is due; return how many statements it accepted."""
+    fc, st = storage.forward_cursor, storage.statement
+    with sessions.begin() as session:
+        cursor = session.execute(select(fc).where(fc.c.target == target.url)).first()
+        if cursor is None:
+            session.execute(fc.insert().values(target=target.url, last_seq=0, attempts=0, next_attempt_us=0))
+            last_seq, attempts, due = 0, 0, 0
+        else:
+            last_seq, attempts, due = cursor.last_seq, cursor.attempts, cursor.next_attempt_us
+    if due > now_us():
+        return 0
+    with sessions() as session:
+        rows = session.execute(select(st.c.seq, st.c.body, st.c.has_attachments).where(st.c.seq > last_seq)
+                               .order_by(st.c.seq).limit(batch_size)).all()
+        batch = [(r.seq, json.loads(r.body)) for r in rows]
+        hashes = [a["sha2"] for _, body in batch for a in body.get("attachments", []) if "fileUrl" not in a]
+        attachments = attachment_content(session, hashes) if hashes else {}
+    if not batch:
+        return 0
+    rejected: list[tuple[str, int, str]] = []
+    try:
+        _deliver(http or requests.Session(), target, batch, attachments, rejected)
+    except (_Refused, requests.RequestException) as exc:
+        log.warning("forwarding to %s failed (attempt %d): %s", target.url, attempts + 1, exc)
+        with sessions.begin() as session:
+            session.execute(update(fc).where(fc.c.target == target.url).values(
+                attempts=attempts + 1, next_attempt_us=now_us() + backoff_us(attempts + 1),
+                last_error=str(exc)[:500]))
+        return 0
+    with sessions.begin() as session:
+        session.execute(update(fc).where(fc.c.target == target.url, fc.c.last_seq == last_seq).values(
+            last_seq=batch[-1][0], attempts=0, next_attempt_us=0, last_error=None))
+        if rejected:
+            session.execute(storage.forward_rejected.insert(), [
+                {"target": target.url, "statement_id": sid, "status": status, "message": message[:500],
+                 "at_us": now_us()} for sid, status, message in rejected])
+    return len(batch) - len(rejected)
+
+
+def drain_once(sessions: sessionmaker, targets: Iterable[Target], *, batch_size: int = 100,
+               http: requests.Session | None = None) -> int:
+    """One pass over every target; the number of statements delivered (0 = nothing due or nothing new)."""
+    return sum(drain_target(sessions, t, batch_size=batch_size, http=http) for t in targets)
