@@ -1,0 +1,127 @@
+"""`mirco courses export|export-all` and `mirco packages validate|import`: package formats on the command line.
+
+Errors exit 2 with the file and line at fault, never a traceback.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from courses.catalogue import course_folders
+from courses.errors import CourseValidationError
+from courses.loader import load_course
+from lti_tool.state import app_state
+from scorm.export import ExportError, default_name, export_course
+from scorm.formats import FORMATS, SCO_GRANULARITY
+from scorm.validate import validate_package
+
+
+def _load(folder: Path):  # type: ignore[no-untyped-def]
+    try:
+        return load_course(folder)
+    except CourseValidationError as exc:
+        for problem in exc.problems:
+            click.echo(f"  {folder / problem.file}:{problem.line}: {problem.message}", err=True)
+        raise click.UsageError(f"{folder}: the course has {len(exc.problems)} problem(s); fix them first") from None
+
+
+def export_options(func):  # type: ignore[no-untyped-def]
+    func = click.option("--sco-per", "per", type=click.Choice(SCO_GRANULARITY), default="module", show_default=True,
+                        help="One SCO (cmi5 AU) per module, or one for the whole course.")(func)
+    return click.option("--lang", default=None, help="Language of the package (default: the course's own).")(func)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Package format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Zip file to write (default: COURSE-VERSION-FORMAT.zip in the current folder).")
+@export_options
+def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, lang: str | None) -> None:
+    """Export one course folder as a SCORM 1.2, SCORM 2004, cmi5 or Common Cartridge zip."""
+    if not (course_dir / "course.yaml").is_file():
+        raise click.UsageError(f"{course_dir}: no course.yaml here")
+    course = _load(course_dir)
+    settings = app_state(current_app).settings
+    target = output or Path(default_name(course, fmt, lang))
+    try:
+        result = export_course(course, fmt, target, per=per, lang=lang, iri_base=settings.activity_iri_base,
+                               base_url=settings.base_url)
+    except ExportError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {result.path} ({result.format}, {result.scos} SCO(s), {result.files} files, {result.bytes} bytes)")
+
+
+@click.command("export-all")
+@with_appcontext
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="Formats to write (repeatable; default: all four).")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+              show_default=True)
+@export_options
+def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output_dir: Path, per: str,
+                       lang: str | None) -> None:
+    """Export every course (under PATHS, default: the configured course folders) in every format."""
+    settings = app_state(current_app).settings
+    folders = course_folders(list(paths or settings.courses_dirs))
+    if not folders:
+        raise click.UsageError("no course.yaml found")
+    jobs = [(folder, fmt) for folder in folders for fmt in (formats or FORMATS)]
+    failed: list[str] = []
+    written = []
+    courses: dict[Path, object] = {}
+    with click.progressbar(jobs, label="Exporting", file=sys.stderr,
+                           item_show_func=lambda j: f"{j[0].name} {j[1]}" if j else "") as bar:
+        for folder, fmt in bar:
+            try:
+                course = courses.get(folder) or courses.setdefault(folder, load_course(folder))
+                result = export_course(course, fmt, output_dir / default_name(course, fmt, lang), per=per, lang=lang,
+                                       iri_base=settings.activity_iri_base, base_url=settings.base_url)
+                written.append(result)
+            except CourseValidationError as exc:
+                failed.append(f"{folder}: {len(exc.problems)} course problem(s); run mirco courses validate")
+            except ExportError as exc:
+                failed.append(f"{folder} {fmt}: {exc}")
+    for result in written:
+        click.echo(f"ok   {result.path} ({result.bytes} bytes)")
+    for line in dict.fromkeys(failed):
+        click.echo(f"FAIL {line}", err=True)
+    sys.exit(2 if failed else 0)
+
+
+@click.group("packages", cls=AppGroup)
+def packages_group() -> None:
+    """Validate and import SCORM / cmi5 packages."""
+
+
+@packages_group.command("validate")
+@click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def packages_validate(packages: tuple[Path, ...]) -> None:
+    """Check package zips: structure, safety, and the manifest against the official XML Schemas."""
+    schemas = app_state(current_app).settings.scorm_schemas
+    failed = False
+    for package in packages:
+        report = validate_package(package, schemas)
+        kind = report.kind or "unknown"
+        click.echo(f"{'ok  ' if report.ok else 'FAIL'} {package}: {kind}, {len(report.problems)} problem(s)")
+        for problem in report.problems:
+            click.echo(f"  {problem}")
+        for warning in report.warnings:
+            click.echo(f"  warning: {warning}")
+        if report.manifest is not None:
+            click.echo(f"  {report.schema_note}")
+        failed = failed or not report.ok
+    sys.exit(2 if failed else 0)
+
+
+def register(cli: click.Group, courses_group: click.Group) -> None:
+    """Attach the commands to the `mirco` group (called once from lti_tool.cli)."""
+    courses_group.add_command(courses_export)
+    courses_group.add_command(courses_export_all)
+    cli.add_command(packages_group)

@@ -1,0 +1,16 @@
+"""The export formats and the facts that differ between them."""
+from __future__ import annotations
+
+FORMATS: tuple[str, ...] = ("scorm12", "scorm2004", "cmi5", "cc")
+SCO_GRANULARITY: tuple[str, ...] = ("module", "course")
+
+SUSPEND_LIMITS = {"scorm12": 4096, "scorm2004": 64000, "cmi5": 64000}
+"""Characters of suspend data each runtime must accept (SCORM 1.2: 4,096; 2004 3rd/4th ed.: 64,000;
+cmi5 keeps resume state in the xAPI State API, where we keep the same ceiling)."""
+
+FORMAT_TITLES = {
+    "scorm12": "SCORM 1.2",
+    "scorm2004": "SCORM 2004 4th Edition",
+    "cmi5": "cmi5",
+    "cc": "IMS Common Cartridge 1.3",
+}

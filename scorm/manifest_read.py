@@ -1,0 +1,290 @@
+"""Read third-party manifests (SCORM 1.2, SCORM 2004 2nd/3rd/4th ed., cmi5, Common Cartridge) safely.
+
+lxml parses with no network access, no DTD loading and no entity substitution, and any DOCTYPE is refused
+outright (XXE, billion laughs). The result is a flat, typed description the validator and the importer share;
+every problem found on the way carries the manifest line it comes from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from scorm import namespaces as ns
+
+MANIFEST_NAMES = ("imsmanifest.xml", "cmi5.xml")
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be read at all (not XML, DOCTYPE, unknown kind)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Launchable:
+    """One SCO / asset item (SCORM) or AU (cmi5) a learner can open."""
+
+    identifier: str
+    title: str
+    href: str
+    organization: str
+    parent: str | None
+    position: int
+    scorm_type: str
+    mastery: float | None
+    line: int | None
+
+
+@dataclass
+class Manifest:
+    kind: str
+    identifier: str
+    title: str
+    version: str = ""
+    description: str = ""
+    language: str = ""
+    default_organization: str = ""
+    organizations: dict[str, str] = field(default_factory=dict)
+    launchables: list[Launchable] = field(default_factory=list)
+    files: dict[str, int | None] = field(default_factory=dict)
+    """Files the manifest references (package-relative path -> manifest line)."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_xml(data: bytes, name: str) -> etree._ElementTree:
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ManifestError(Problem(name, None, f"manifest larger than {MAX_MANIFEST_BYTES} bytes"))
+    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
+        raise ManifestError(Problem(name, None, "DOCTYPE/ENTITY declarations are not allowed in a manifest"))
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=True)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, parser))
+    except etree.XMLSyntaxError as exc:
+        raise ManifestError(Problem(name, exc.lineno, f"not well-formed XML: {exc.msg}")) from None
+    if tree.docinfo.doctype:
+        raise ManifestError(Problem(name, None, "DOCTYPE declarations are not allowed in a manifest"))
+    return tree
+
+
+def detect_kind(root: etree._Element) -> str:
+    """scorm12 | scorm2004_2ed | scorm2004_3ed | scorm2004_4ed | cmi5 | cc13."""
+    tag = etree.QName(root)
+    if tag == etree.QName(ns.CP12, "manifest"):
+        return "scorm12"
+    if tag == etree.QName(ns.CMI5, "courseStructure"):
+        return "cmi5"
+    if tag == etree.QName(ns.CC13, "manifest"):
+        return "cc13"
+    if tag == etree.QName(ns.CP, "manifest"):
+        version = (root.findtext(f"{{{ns.CP}}}metadata/{{{ns.CP}}}schemaversion") or "").strip().lower()
+        if "3rd" in version:
+            return "scorm2004_3ed"
+        if "cam 1.3" in version or "2nd" in version:
+            return "scorm2004_2ed"
+        return "scorm2004_4ed"
+    raise ManifestError(Problem("manifest", root.sourceline,
+                                f"unknown manifest root element {root.tag!r}: not SCORM 1.2, SCORM 2004 or cmi5"))
+
+
+def _base(element: etree._Element) -> str:
+    return element.get(f"{{{ns.XML}}}base", "")
+
+
+def _join(*parts: str) -> str:
+    url = ""
+    for part in parts:
+        url = urljoin(url, part) if url else part
+    return url
+
+
+def _with_parameters(href: str, parameters: str) -> str:
+    """CAM 3.4.1.12: append item parameters to the launch URL, joining with ? or & as needed."""
+    if not parameters:
+        return href
+    parameters = parameters.lstrip("?&") if not parameters.startswith("#") else parameters
+    if parameters.startswith("#"):
+        return href if "#" in href else href + parameters
+    return href + ("&" if "?" in href else "?") + parameters
+
+
+def _first_text(element: etree._Element, paths: tuple[str, ...]) -> str:
+    for path in paths:
+        value = element.findtext(path)
+        if value and value.strip():
+            return " ".join(value.split())
+    return ""
+
+
+def read_scorm(tree: etree._ElementTree, kind: str, name: str = "imsmanifest.xml") -> Manifest:
+    root = tree.getroot()
+    scorm12 = kind == "scorm12"
+    cp, adlcp = (ns.CP12, ns.ADLCP12) if scorm12 else (ns.CP, ns.ADLCP)
+    q = lambda tag: f"{{{cp}}}{tag}"  # noqa: E731
+    lom = (f"{{{ns.IMSMD12}}}lom/{{{ns.IMSMD12}}}general/{{{ns.IMSMD12}}}" if scorm12
+           else f"{{{ns.LOM}}}lom/{{{ns.LOM}}}general/{{{ns.LOM}}}")
+    text_el = "langstring" if scorm12 else "string"
+    metadata = root.find(q("metadata"))
+    manifest = Manifest(kind=kind, identifier=root.get("identifier", ""), title="", version=root.get("version", ""))
+    if metadata is not None:
+        manifest.title = _first_text(metadata, (f"{lom}title/{{{ns.IMSMD12 if scorm12 else ns.LOM}}}{text_el}",))
+        manifest.description = _first_text(metadata, (f"{lom}description/{{{ns.IMSMD12 if scorm12 else ns.LOM}}}{text_el}",))
+        manifest.language = _first_text(metadata, (f"{lom}language",))
+    problems = manifest.problems
+    if not manifest.identifier:
+        problems.append(Problem(name, root.sourceline, "manifest has no identifier"))
+
+    resources_el = root.find(q("resources"))
+    resources: dict[str, etree._Element] = {}
+    base = _base(root)
+    if resources_el is not None:
+        for resource in resources_el.findall(q("resource")):
+            rid = resource.get("identifier", "")
+            if rid in resources:
+                problems.append(Problem(name, resource.sourceline, f"duplicate resource identifier {rid!r}"))
+            resources[rid] = resource
+            res_base = _join(base, _base(resources_el), _base(resource))
+            href = resource.get("href")
+            if href:
+                manifest.files.setdefault(_join(res_base, href).split("?")[0].split("#")[0], resource.sourceline)
+            for file_el in resource.findall(q("file")):
+                if file_el.get("href"):
+                    manifest.files.setdefault(_join(res_base, file_el.get("href")), file_el.sourceline)
+        for resource in resources.values():
+            for dependency in resource.findall(q("dependency")):
+                ref = dependency.get("identifierref")
+                if ref not in resources:
+                    problems.append(Problem(name, dependency.sourceline, f"dependency on unknown resource {ref!r}"))
+    else:
+        problems.append(Problem(name, root.sourceline, "manifest has no <resources>"))
+
+    organizations = root.find(q("organizations"))
+    if organizations is None or not organizations.findall(q("organization")):
+        problems.append(Problem(name, root.sourceline, "manifest has no <organization>"))
+        return manifest
+    manifest.default_organization = organizations.get("default", "")
+    ids = [o.get("identifier", "") for o in organizations.findall(q("organization"))]
+    if manifest.default_organization and manifest.default_organization not in ids:
+        problems.append(Problem(name, organizations.sourceline,
+                                f"default organization {manifest.default_organization!r} does not exist"))
+    manifest.default_organization = manifest.default_organization if manifest.default_organization in ids else ids[0]
+    position = 0
+    for org in organizations.findall(q("organization")):
+        org_id = org.get("identifier", "")
+        manifest.organizations[org_id] = _first_text(org, (q("title"),)) or org_id
+        stack = [(item, None) for item in reversed(org.findall(q("item")))]
+        while stack:
+            item, parent = stack.pop()
+            item_id = item.get("identifier", "")
+            stack.extend((child, item_id) for child in reversed(item.findall(q("item"))))
+            ref = item.get("identifierref")
+            if not ref:
+                continue
+            resource = resources.get(ref)
+            if resource is None:
+                problems.append(Problem(name, item.sourceline, f"item {item_id!r} refers to unknown resource {ref!r}"))
+                continue
+            if not resource.get("href"):
+                problems.append(Problem(name, resource.sourceline, f"resource {ref!r} launched by item {item_id!r} has no href"))
+                continue
+            res_base = _join(base, _base(resources_el), _base(resource))
+            href = _with_parameters(_join(res_base, resource.get("href", "")), item.get("parameters", ""))
+            scorm_type = resource.get(f"{{{adlcp}}}scormtype" if scorm12 else f"{{{adlcp}}}scormType", "asset")
+            position += 1
+            manifest.launchables.append(Launchable(
+                identifier=item_id, title=_first_text(item, (q("title"),)) or item_id, href=href,
+                organization=org_id, parent=parent, position=position, scorm_type=scorm_type.lower(),
+                mastery=_mastery(item, scorm12, name, problems), line=item.sourceline))
+    if not manifest.title:
+        manifest.title = manifest.organizations.get(manifest.default_organization, manifest.identifier)
+    if not manifest.launchables:
+        problems.append(Problem(name, organizations.sourceline, "no item launches a resource"))
+    return manifest
+
+
+def _mastery(item: etree._Element, scorm12: bool, name: str, problems: list[Problem]) -> float | None:
+    """Mastery as a fraction: adlcp:masteryscore (0-100) in 1.2, the primary objective's measure in 2004."""
+    if scorm12:
+        raw = item.findtext(f"{{{ns.ADLCP12}}}masteryscore")
+        if raw is None:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= 100:
+            problems.append(Problem(name, item.sourceline, f"adlcp:masteryscore {raw!r} is not a number from 0 to 100"))
+            return None
+        return value / 100
+    primary = item.find(f"{{{ns.IMSSS}}}sequencing/{{{ns.IMSSS}}}objectives/{{{ns.IMSSS}}}primaryObjective")
+    if primary is None or primary.get("satisfiedByMeasure") != "true":
+        return None
+    raw = primary.findtext(f"{{{ns.IMSSS}}}minNormalizedMeasure") or "1.0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -2
+    if not -1 <= value <= 1:
+        problems.append(Problem(name, primary.sourceline, f"minNormalizedMeasure {raw!r} is not in [-1, 1]"))
+        return None
+    return value
+
+
+def _number(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def read_cmi5(tree: etree._ElementTree, name: str = "cmi5.xml") -> Manifest:
+    root = tree.getroot()
+    q = lambda tag: f"{{{ns.CMI5}}}{tag}"  # noqa: E731
+    course = root.find(q("course"))
+    title = _first_text(course, (f"{q('title')}/{q('langstring')}",)) if course is not None else ""
+    manifest = Manifest(kind="cmi5", identifier=course.get("id", "") if course is not None else "", title=title)
+    if course is None:
+        manifest.problems.append(Problem(name, root.sourceline, "cmi5.xml has no <course>"))
+    manifest.default_organization = "course"
+    manifest.organizations["course"] = title
+    for position, au in enumerate(root.iter(q("au")), start=1):
+        url = (au.findtext(q("url")) or "").strip()
+        if not url:
+            manifest.problems.append(Problem(name, au.sourceline, "AU has no <url>"))
+            continue
+        if "://" not in url:
+            manifest.files.setdefault(url.split("?")[0].split("#")[0], au.sourceline)
+        parent = au.getparent()
+        mastery = _number(au.get("masteryScore"))
+        manifest.launchables.append(Launchable(
+            identifier=au.get("id", ""), title=_first_text(au, (f"{q('title')}/{q('langstring')}",)) or url, href=url,
+            organization="course", parent=parent.get("id") if parent is not None and parent.tag == q("block") else None,
+            position=position, scorm_type="au", mastery=mastery, line=au.sourceline))
+    if not manifest.launchables:
+        manifest.problems.append(Problem(name, root.sourceline, "cmi5.xml has no AU"))
+    return manifest
+
+
+def read_manifest(data: bytes, name: str) -> tuple[etree._ElementTree, Manifest]:
+    tree = parse_xml(data, name)
+    kind = detect_kind(tree.getroot())
+    if kind == "cmi5":
+        return tree, read_cmi5(tree, name)
+    if kind == "cc13":
+        return tree, Manifest(kind=kind, identifier=tree.getroot().get("identifier", ""), title="")
+    return tree, read_scorm(tree, kind, name)

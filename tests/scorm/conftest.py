@@ -1,0 +1,48 @@
+"""Fixtures for the package-format tests: the official schemas, exported packages, a CLI without a database."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from courses import load_course
+from tests.conftest import FIXTURE_COURSES, ROOT, make_test_app
+from tests.scorm.factories import BASE_URL, IRI_BASE
+
+
+def shared_schemas() -> Path | None:
+    """The official XSDs the lead keeps next to the repository (never copied into it)."""
+    for candidate in (os.environ.get("MIRCO_TEST_SCHEMAS"), ROOT.parent / "shared" / "schemas", "/work/shared/schemas"):
+        if candidate and (Path(candidate) / "scorm12").is_dir():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def schemas() -> Path:
+    found = shared_schemas()
+    if found is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("../shared/schemas is required under CI=true")
+        pytest.skip("official schemas not found in ../shared/schemas")
+    return found
+
+
+@pytest.fixture(scope="session")
+def mini_course():
+    return load_course(FIXTURE_COURSES / "mini-course")
+
+
+@pytest.fixture
+def cli_app(tmp_path: Path):
+    """An application for CLI commands that never touch the database."""
+    app = make_test_app(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path / "instance", base_url=BASE_URL,
+                        activity_base_iri=IRI_BASE)
+    yield app
+    app.extensions["mirco"].db.dispose()
+
+
+@pytest.fixture
+def cli(cli_app):
+    return cli_app.test_cli_runner()

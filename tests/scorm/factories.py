@@ -1,0 +1,100 @@
+"""Builders for package zips in tests: valid exports and hand-made hostile or broken ones."""
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+from courses.model import Course
+from scorm.export import package_files, write_zip
+
+IRI_BASE = "https://mirco.example.org/xapi/activities"
+BASE_URL = "https://mirco.example.org"
+
+
+def export_files(course: Course, fmt: str, per: str = "module", lang: str | None = None) -> dict[str, bytes]:
+    return package_files(course, fmt, per=per, lang=lang, iri_base=IRI_BASE, base_url=BASE_URL)
+
+
+def export_zip(course: Course, fmt: str, target: Path, per: str = "module") -> Path:
+    write_zip(export_files(course, fmt, per), target)
+    return target
+
+
+def make_zip(target: Path, entries: dict[str, bytes | str], *, symlinks: tuple[str, ...] = ()) -> Path:
+    """A zip with exactly these raw member names (no normalisation), optionally marking members as links."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = ((stat.S_IFLNK | 0o777) if name in symlinks else (stat.S_IFREG | 0o644)) << 16
+            archive.writestr(info, data.encode() if isinstance(data, str) else data)
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+SCORM12_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="PKG-{ident}" version="1.0" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+ xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+ <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+ <organizations default="ORG1">
+  <organization identifier="ORG1"><title>{title}</title>
+   <item identifier="I1" identifierref="R1"><title>Part one</title><adlcp:masteryscore>80</adlcp:masteryscore></item>
+   <item identifier="I2" identifierref="R2" parameters="?part=2"><title>Part two</title></item>
+  </organization>
+  <organization identifier="ORG2"><title>Alternative order</title>
+   <item identifier="J1" identifierref="R2"><title>Part two first</title></item>
+  </organization>
+ </organizations>
+ <resources>
+  <resource identifier="R1" type="webcontent" adlcp:scormtype="sco" href="one.html"><file href="one.html"/></resource>
+  <resource identifier="R2" type="webcontent" adlcp:scormtype="sco" href="two.html" xml:base="sub/"><file href="two.html"/></resource>
+ </resources>
+</manifest>"""
+
+SCORM2004_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="PKG-{ident}" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+ xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss"
+ xmlns:lom="http://ltsc.ieee.org/xsd/LOM" xml:base="content/">
+ <metadata><schema>ADL SCORM</schema><schemaversion>{version}</schemaversion>
+  <lom:lom><lom:general><lom:title><lom:string language="en">{title}</lom:string></lom:title>
+   <lom:description><lom:string language="en">A package made by hand.</lom:string></lom:description></lom:general></lom:lom>
+ </metadata>
+ <organizations default="ORG1">
+  <organization identifier="ORG1"><title>Organisation</title>
+   <item identifier="I1" identifierref="R1"><title>Module one</title>
+    <imsss:sequencing><imsss:objectives><imsss:primaryObjective objectiveID="P1" satisfiedByMeasure="true">
+     <imsss:minNormalizedMeasure>0.75</imsss:minNormalizedMeasure></imsss:primaryObjective></imsss:objectives>
+    </imsss:sequencing></item>
+   <item identifier="I2"><title>Folder</title>
+    <item identifier="I3" identifierref="R2"><title>Nested SCO</title></item>
+   </item>
+  </organization>
+ </organizations>
+ <resources>
+  <resource identifier="R1" type="webcontent" adlcp:scormType="sco" href="a.html"><file href="a.html"/></resource>
+  <resource identifier="R2" type="webcontent" adlcp:scormType="sco" href="b.html"><file href="b.html"/>
+   <dependency identifierref="R3"/></resource>
+  <resource identifier="R3" type="webcontent" adlcp:scormType="asset"><file href="shared.js"/></resource>
+ </resources>
+</manifest>"""
+
+SCO_PAGE = "<!doctype html><title>SCO</title><p>Hello</p>"
+
+
+def scorm12_package(target: Path, *, title: str = "Hand-made SCORM 1.2", ident: str = "12",
+                    manifest: str | None = None, extra: dict[str, bytes | str] | None = None) -> Path:
+    entries: dict[str, bytes | str] = {
+        "imsmanifest.xml": manifest if manifest is not None else SCORM12_MANIFEST.format(title=title, ident=ident),
+        "one.html": SCO_PAGE, "sub/two.html": SCO_PAGE}
+    entries.update(extra or {})
+    return make_zip(target, entries)
+
+
+def scorm2004_package(target: Path, *, version: str = "2004 4th Edition", title: str = "Hand-made 2004",
+                      ident: str = "2004") -> Path:
+    return make_zip(target, {
+        "imsmanifest.xml": SCORM2004_MANIFEST.format(version=version, title=title, ident=ident),
+        "content/a.html": SCO_PAGE, "content/b.html": SCO_PAGE, "content/shared.js": "void 0;"})
