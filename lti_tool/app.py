@@ -4,11 +4,13 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from courses.catalogue import Catalogue
-from lti_tool import errors
+from lti_tool import errors, metrics
 from lti_tool.config import load_settings
 from lti_tool.db import Database
+from lti_tool.logs import configure_logging, install_request_logging
 from lti_tool.state import AppState
 
 
@@ -30,10 +32,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     catalogue = Catalogue.from_dirs(settings.courses_dirs)
     app.extensions["mirco"] = AppState(settings=settings, db=db, catalogue=catalogue)
 
+    if settings.proxy_fix:  # trust X-Forwarded-* from exactly this many reverse proxies in front of us
+        hops = settings.proxy_fix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
+                                x_prefix=hops)
+    configure_logging(settings.log_json)
+    install_request_logging(app, on_response=metrics.observe_request)
     errors.register(app)
-    from lti_tool.views import catalogue as catalogue_views
+    from lti_tool.views import catalogue as catalogue_views, health
 
     app.register_blueprint(catalogue_views.bp)
+    app.register_blueprint(health.bp)
     from lti_tool.lti import register_lti
 
     register_lti(app)

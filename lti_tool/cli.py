@@ -14,6 +14,7 @@ from courses.loader import load_course
 from lti_tool.app import create_app
 from lti_tool.catalogue_sync import sync_course
 from lti_tool.config import ConfigError
+from lti_tool.doctor import doctor_command
 from lti_tool import cli_lti as lti_commands
 from lti_tool.migrate import upgrade
 from lti_tool.state import app_state
@@ -147,6 +148,7 @@ def courses_show(course_id: str, lang: str | None) -> None:
     click.echo(f"Library: {len(course.library)} resources")
 
 
+cli.add_command(doctor_command)
 lti_commands.register(cli, INIT_STEPS)
 
 

@@ -43,6 +43,7 @@ class Settings:
     key_grace_days: int = 7
     secure_cookies: bool = True
     log_json: bool = False
+    proxy_fix: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -127,6 +128,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         settings = dataclasses.replace(settings, secret_key=_instance_secret(instance_path))
     if not settings.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"MIRCO_BASE_URL: expected an http(s) URL, got {settings.base_url!r}")
+    if settings.proxy_fix < 0:
+        raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
+                          f"got {settings.proxy_fix}")
     return settings
 
 

@@ -1,0 +1,77 @@
+"""Prometheus metrics: counters other parts of the tool increment, gauges computed when scraped.
+
+Counting is one call: `metrics.count_launch("LtiResourceLinkRequest")`, `metrics.count_statements_stored(n)`,
+`metrics.count_ags_failure("http 503")`. Under gunicorn, `PROMETHEUS_MULTIPROC_DIR` (set by
+packaging/gunicorn.conf.py before any worker imports this module) makes every worker write its counts to files
+that one scrape adds up, whichever worker answers it.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import Engine
+
+from lti_tool.backlog import outbox_backlog
+
+COUNTERS = CollectorRegistry(auto_describe=True)
+
+LAUNCHES = Counter("mirco_lti_launches", "Valid LTI launches, by message type.", ["message_type"],
+                   registry=COUNTERS)
+STATEMENTS_STORED = Counter("mirco_xapi_statements_stored", "xAPI statements stored in the embedded LRS.",
+                            registry=COUNTERS)
+AGS_FAILURES = Counter("mirco_ags_failures", "Failed attempts to send a score to a platform (AGS).", ["reason"],
+                       registry=COUNTERS)
+HTTP_REQUESTS = Histogram("mirco_http_request_duration_seconds", "Time to answer HTTP requests.",
+                          ["method", "status"], registry=COUNTERS,
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
+
+def count_launch(message_type: str = "LtiResourceLinkRequest") -> None:
+    LAUNCHES.labels(message_type=message_type).inc()
+
+
+def count_statements_stored(count: int = 1) -> None:
+    STATEMENTS_STORED.inc(count)
+
+
+def count_ags_failure(reason: str = "error") -> None:
+    """`reason` should be a small fixed vocabulary ("http 5xx", "timeout", "token"), never a message."""
+    AGS_FAILURES.labels(reason=reason).inc()
+
+
+def observe_request(method: str, status: int, seconds: float) -> None:
+    HTTP_REQUESTS.labels(method=method, status=str(status)).observe(seconds)
+
+
+class BacklogCollector:
+    """Outbox depth and oldest-entry age, read from the database at scrape time (not stored per worker)."""
+
+    def __init__(self, engine: Engine, forward_targets: tuple[str, ...]) -> None:
+        self.engine = engine
+        self.forward_targets = forward_targets
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        depth = GaugeMetricFamily("mirco_outbox_depth", "Entries waiting in an outbox.", labels=["outbox"])
+        age = GaugeMetricFamily("mirco_outbox_oldest_age_seconds", "Age of the oldest waiting entry.",
+                                labels=["outbox"])
+        failed = GaugeMetricFamily("mirco_outbox_failed", "Entries given up on for good.", labels=["outbox"])
+        for entry in outbox_backlog(self.engine, self.forward_targets):
+            depth.add_metric([entry.name], entry.depth)
+            age.add_metric([entry.name], entry.oldest_age_seconds)
+            failed.add_metric([entry.name], entry.failed)
+        yield from (depth, age, failed)
+
+
+def scrape(engine: Engine, forward_targets: tuple[str, ...] = ()) -> Response:
+    """The Prometheus text exposition of every worker's counters plus the database-derived gauges."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(COUNTERS)
+    registry.register(BacklogCollector(engine, forward_targets))
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
