@@ -13,9 +13,11 @@ from courses.errors import CourseValidationError
 from courses.loader import load_course
 from lti_tool.app import create_app
 from lti_tool.catalogue_sync import sync_course
+from lti_tool.cli_packages import register as register_package_commands
 from lti_tool.config import ConfigError
 from lti_tool.doctor import doctor_command
 from lti_tool import cli_lti as lti_commands
+from lti_tool import cli_lrs
 from lti_tool.migrate import upgrade
 from lti_tool.state import app_state
 
@@ -149,7 +151,9 @@ def courses_show(course_id: str, lang: str | None) -> None:
 
 
 cli.add_command(doctor_command)
+register_package_commands(cli, courses_group)
 lti_commands.register(cli, INIT_STEPS)
+cli_lrs.register(cli, INIT_STEPS)
 
 
 def main() -> None:

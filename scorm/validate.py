@@ -48,6 +48,8 @@ def schema_problems(tree: etree._ElementTree, kind: str, name: str,
     wanted = kind
     try:
         schema, folder = load_schema(wanted, schemas_dir)
+    except etree.XMLSchemaParseError as exc:
+        return [Problem(name, None, f"the {kind} schemas could not be loaded: {exc}")], False, "schemas broken"
     except SchemaUnavailable:
         if kind not in SCHEMA_FALLBACK:
             return [], False, f"schema validation skipped: no {kind} schemas found (set MIRCO_SCORM_SCHEMAS)"

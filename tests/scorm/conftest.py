@@ -43,6 +43,18 @@ def cli_app(tmp_path: Path):
     app.extensions["mirco"].db.dispose()
 
 
+class MircoRunner:
+    """Runs `mirco ...` (the lti_tool.cli group) inside `app`, as the console script would."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.runner = app.test_cli_runner()
+
+    def invoke(self, args: list[str]):  # type: ignore[no-untyped-def]
+        from lti_tool.cli import cli
+
+        return self.runner.invoke(cli, args=args)
+
+
 @pytest.fixture
-def cli(cli_app):
-    return cli_app.test_cli_runner()
+def cli(cli_app) -> MircoRunner:
+    return MircoRunner(cli_app)

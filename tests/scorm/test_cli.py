@@ -1,0 +1,94 @@
+"""`mirco courses export|export-all` and `mirco packages validate`: output, exit codes, no tracebacks."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURE_COURSES
+
+MINI = str(FIXTURE_COURSES / "mini-course")
+
+
+@pytest.mark.parametrize("fmt", ["scorm12", "scorm2004", "cmi5", "cc"])
+def test_export_writes_the_zip(cli, tmp_path, fmt):
+    target = tmp_path / f"{fmt}.zip"
+    result = cli.invoke(args=["courses", "export", MINI, "--format", fmt, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target}" in result.output
+    with zipfile.ZipFile(target) as archive:
+        assert ("cmi5.xml" if fmt == "cmi5" else "imsmanifest.xml") in archive.namelist()
+
+
+def test_export_uses_the_configured_activity_iris(cli, tmp_path):
+    target = tmp_path / "p.zip"
+    cli.invoke(args=["courses", "export", MINI, "--format", "cmi5", "--sco-per", "course", "-o", str(target)])
+    with zipfile.ZipFile(target) as archive:
+        assert b'id="https://mirco.example.org/xapi/activities/mini-course"' in archive.read("cmi5.xml")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "scorm3"], "Invalid value for '--format'"),
+    (["--format", "scorm12", "--lang", "xx"], "has no 'xx' text"),
+    (["--format", "scorm12", "--sco-per", "lesson"], "Invalid value for '--sco-per'"),
+    ([], "Missing option '--format'"),
+])
+def test_export_refuses_bad_options_with_exit_2(cli, args, message):
+    result = cli.invoke(args=["courses", "export", MINI, *args])
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_export_of_an_invalid_course_lists_located_problems(cli, tmp_path):
+    course = tmp_path / "broken"
+    shutil.copytree(FIXTURE_COURSES / "mini-course", course)
+    (course / "course.yaml").write_text((course / "course.yaml").read_text().replace("eqf_level: 5", "eqf_level: 11"))
+    result = cli.invoke(args=["courses", "export", str(course), "--format", "scorm12", "-o", str(tmp_path / "x.zip")])
+    assert result.exit_code == 2
+    assert "course.yaml:" in result.output and "problem(s)" in result.output
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_export_of_a_folder_without_course_yaml(cli, tmp_path):
+    result = cli.invoke(args=["courses", "export", str(tmp_path), "--format", "scorm12"])
+    assert result.exit_code == 2 and "no course.yaml" in result.output
+
+
+def test_export_all_writes_every_format_with_a_progress_bar(cli, tmp_path):
+    result = cli.invoke(args=["courses", "export-all", str(FIXTURE_COURSES), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "mini-course-1.0.0-cc.zip", "mini-course-1.0.0-cmi5.zip", "mini-course-1.0.0-scorm12.zip",
+        "mini-course-1.0.0-scorm2004.zip"]
+    assert "Exporting" in result.output
+
+
+def test_export_all_reports_broken_courses_and_exports_the_rest(cli, tmp_path):
+    courses = tmp_path / "courses"
+    shutil.copytree(FIXTURE_COURSES / "mini-course", courses / "good")
+    shutil.copytree(FIXTURE_COURSES / "mini-course", courses / "bad")
+    (courses / "bad" / "course.yaml").write_text("id: [unclosed")
+    out = tmp_path / "out"
+    result = cli.invoke(args=["courses", "export-all", str(courses), "--format", "scorm12", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "FAIL" in result.output and "bad" in result.output
+    assert [p.name for p in out.iterdir()] == ["mini-course-1.0.0-scorm12.zip"]
+
+
+def test_packages_validate_ok_and_fail(cli, tmp_path, schemas, monkeypatch):
+    monkeypatch.setenv("MIRCO_SCORM_SCHEMAS", str(schemas))
+    good = tmp_path / "good.zip"
+    cli.invoke(args=["courses", "export", MINI, "--format", "scorm2004", "-o", str(good)])
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    result = cli.invoke(args=["packages", "validate", str(good), str(bad)])
+    assert result.exit_code == 2
+    assert f"ok   {good}: scorm2004_4ed, 0 problem(s)" in result.output
+    assert f"FAIL {bad}" in result.output and "not a readable zip file" in result.output
+
+
+def test_packages_validate_on_a_missing_file(cli, tmp_path):
+    result = cli.invoke(args=["packages", "validate", str(tmp_path / "nope.zip")])
+    assert result.exit_code == 2 and "does not exist" in result.output
