@@ -32,6 +32,8 @@ def loads(body: bytes, what: str):  # type: ignore[no-untyped-def]
         return json.loads(body, parse_constant=no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"{what}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise BadRequest(f"{what}: JSON nested too deeply") from None
 
 
 def read_statements(req: XRequest) -> tuple[list[dict], dict[str, tuple[str, bytes]], bool]:
@@ -149,8 +151,7 @@ def _format(req: XRequest) -> str:
 def get(ctx: LrsContext, session: Session, req: XRequest, mine: str | None) -> Response:
     fmt = _format(req)
     with_attachments = bool_param(req, "attachments")
-    languages = LanguageAccept(parse_accept_header(req.headers.get("accept-language", "")).values()) \
-        if req.headers.get("accept-language") else LanguageAccept()
+    languages = parse_accept_header(req.headers.get("accept-language"), LanguageAccept)
     through = service.consistent_through(session)
     if "statementId" in req.params or "voidedStatementId" in req.params:
         check_params(req, SINGLE_PARAMS)
