@@ -154,7 +154,7 @@ class PlatformLaunch(LTIAdvantageMessageLaunchAbstract):
         self.set_ags(base + "/ags/lineitems", link["lineitem"], allow_creating_lineitems=True)
 
     def render_launch_form(self, launch_data: dict[str, t.Any], **kwargs: t.Any) -> str:
-        return render_template("demo/autopost.html", action=launch_data["launch_url"],
+        return render_template("platform/autopost.html", action=launch_data["launch_url"],
                                fields={"id_token": launch_data["id_token"], "state": launch_data["state"]})
 
 
@@ -233,7 +233,7 @@ def _answer(resp: PlatformResponse, media_type: str | None = None) -> Response:
 
 def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], PlatformState]) -> Blueprint:
     """The platform's endpoints: login start, authorization, JWKS, token, AGS, NRPS, deep-link return."""
-    bp = Blueprint(name, __name__, url_prefix=url_prefix)
+    bp = Blueprint(name, __name__, url_prefix=url_prefix, template_folder="templates")
 
     def conf() -> PlatformConf:
         return PlatformConf(state=get_state())
@@ -320,7 +320,6 @@ def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], Pla
                     dict(item["lineItem"], resourceLinkId=link_id))
                 state.links[link_id]["lineitem"] = created_item["id"]
             created.append(link_id)
-        return render_template("demo/deep_link_done.html", links=[(i, state.links[i]) for i in created],
-                               prefix=name)
+        return render_template("platform/deep_link_done.html", links=[(i, state.links[i]) for i in created])
 
     return bp

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from courses.markdown import render_markdown
 from courses.model import Question, Quiz
 from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.lti.roles import role_flags
+from lti_tool.lti.services import ServiceUnavailable, sync_roster
+from lti_tool.models import Attempt, LtiMembership, LtiUser
 from lti_tool.progress import AttemptsExhausted, NoContent, Scope, scope_for, submit_quiz, view_lesson
 from lti_tool.state import app_state
 
@@ -123,3 +127,27 @@ def _parse_one(q: Question, form: MultiDict) -> Any:
     if not any(positions.values()):
         return None
     return sorted(positions, key=lambda item_id: (positions[item_id] or 10**6, item_id))
+
+
+@bp.get("/members")
+@require_launch(role="instructor")
+def members():  # type: ignore[no-untyped-def]
+    """The course's members as the platform lists them (NRPS), with their progress on this link: those who
+    never opened the activity are listed too."""
+    launch = current_learner()
+    if launch.context_pk is None:
+        abort(404, description="This launch has no course context.")
+    notice = None
+    try:
+        sync_roster(current_app._get_current_object(), launch.context_pk)
+    except ServiceUnavailable as exc:
+        notice = f"The member list could not be refreshed from the platform: {exc}. Showing the last known list."
+    with app_state().db.sessions() as session:
+        rows = session.execute(
+            select(LtiUser, LtiMembership, Attempt)
+            .join(LtiMembership, LtiMembership.user_pk == LtiUser.id)
+            .outerjoin(Attempt, (Attempt.user_pk == LtiUser.id) & (Attempt.resource_link_pk == launch.resource_link_pk))
+            .where(LtiMembership.context_pk == launch.context_pk)
+            .order_by(LtiUser.name, LtiUser.sub)).all()
+    return render_template("player/members.html", launch=launch, rows=rows, notice=notice,
+                           flags=role_flags)
