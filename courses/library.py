@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from courses.model import Course, LibraryResource
 from courses.translit import to_cyrillic
@@ -37,8 +37,7 @@ class Filters:
 def fold(text: str) -> str:
     """Lower-case, diacritic-free form used on both sides of a comparison (`Zaštita` -> `zastita`)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and c != "\u0111") + (
-        "" if "\u0111" not in decomposed else "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u0111", "dj")
 
 
 def _searchable(resource: LibraryResource) -> str:
@@ -46,7 +45,7 @@ def _searchable(resource: LibraryResource) -> str:
     if resource.description:
         texts.extend(resource.description.values.values())
     both_scripts = [t for text in texts for t in (text, to_cyrillic(text))]
-    return fold("\n".join(both_scripts)).replace("đ", "dj")
+    return fold("\n".join(both_scripts))
 
 
 def entries(courses: Iterable[Course]) -> list[Entry]:
@@ -69,7 +68,7 @@ def _matches(entry: Entry, terms: list[str], filters: Filters) -> bool:
 
 def search(all_entries: Iterable[Entry], filters: Filters) -> list[Entry]:
     """Entries matching every filter and every word of the query."""
-    terms = fold(filters.query).replace("đ", "dj").split()
+    terms = fold(filters.query).split()
     return [e for e in all_entries if _matches(e, terms, filters)]
 
 
@@ -95,6 +94,3 @@ def page(items: list[Entry], number: int, size: int) -> tuple[list[Entry], int]:
     number = min(max(number, 1), pages)
     return items[(number - 1) * size: number * size], pages
 
-
-def iter_attached(all_entries: Iterable[Entry]) -> Iterator[Entry]:
-    return (e for e in all_entries if e.resource.file is not None)

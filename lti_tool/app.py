@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from courses.catalogue import Catalogue
-from lti_tool import errors, metrics
+from lti_tool import errors, i18n, metrics, security_headers
 from lti_tool.config import load_settings
 from lti_tool.db import Database
 from lti_tool.logs import configure_logging, install_request_logging
@@ -39,11 +39,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(settings.log_json)
     install_request_logging(app, on_response=metrics.observe_request)
     errors.register(app)
+    i18n.init_app(app)
+    security_headers.init_app(app)
     from lti_tool.views import catalogue as catalogue_views, health
+    from lti_tool.views import library as library_views
 
     app.register_blueprint(catalogue_views.bp)
+    app.register_blueprint(library_views.bp)
     app.register_blueprint(health.bp)
     from lti_tool.lti import register_lti
 
     register_lti(app)
+    from lti_tool.lrs import register_lrs
+
+    register_lrs(app)
     return app

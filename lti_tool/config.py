@@ -43,6 +43,7 @@ class Settings:
     key_grace_days: int = 7
     secure_cookies: bool = True
     log_json: bool = False
+    frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
     proxy_fix: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -1,0 +1,29 @@
+"""Viewing an e-library resource becomes an xAPI `experienced` statement for the launched learner.
+
+Visitors of the public library (no LTI launch) record nothing: there is nobody to attribute the view to.
+"""
+from __future__ import annotations
+
+from courses.library import Entry
+from lti_tool.identity import current_learner
+from lti_tool.state import app_state
+from xapi.builders import CourseStatements, Learner
+from xapi.service import store_statements
+from xapi.vocabulary import ActivityType, Verb
+
+
+def record_resource_experienced(entry: Entry, lang: str) -> str | None:
+    """Store `experienced` on `{base}/{course}/library/{resource}`; return the statement id, None when anonymous."""
+    launch = current_learner()
+    if launch is None:
+        return None
+    state = app_state()
+    builder = CourseStatements(
+        base_iri=state.settings.activity_iri_base, course_id=entry.course.id, registration=None,
+        learner=Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email),
+        with_names=state.settings.actor_names, course_title=dict(entry.course.title.values), language=lang)
+    kind = ActivityType.FILE if entry.resource.file and not entry.resource.url else ActivityType.LINK
+    resource = builder.activity(["library", entry.resource.id], kind, dict(entry.resource.title.values))
+    statement = builder.statement(Verb.EXPERIENCED, resource, parents=[builder.course()])
+    with state.db.transaction() as session:
+        return store_statements(session, [statement])[0]
