@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from xapi import storage
 from xapi.clock import now_us
 from xapi.errors import BadRequest, Conflict, PreconditionFailed
+from xapi.jsontext import loads
 
 KINDS = ("state", "activity_profile", "agent_profile")
 
@@ -110,10 +111,7 @@ def put(session: Session, key: DocumentKey, doc_id: str, content_type: str, cont
 
 
 def _json_object(content: bytes, what: str) -> dict:
-    try:
-        value = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(f"{what}: is not valid JSON") from None
+    value = loads(content, what)
     if not isinstance(value, dict):
         raise BadRequest(f"{what}: must be a JSON object to be merged")
     return value

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from xapi import storage
 from xapi.clock import iso, now_us, to_us
 from xapi.errors import BadRequest, Conflict, InvalidStatement
+from xapi.jsontext import loads
 from xapi.identity import agent_key
 from xapi.validation import Validator, parse_timestamp
 from xapi.vocabulary import Verb
@@ -426,10 +427,7 @@ def activity_object(session: Session, activity_id: str) -> dict:
 
 def parse_agent_param(raw: str, name: str = "agent") -> dict:
     """An `agent` query parameter: JSON of a valid Agent or identified Group."""
-    try:
-        agent = json.loads(raw)
-    except ValueError:
-        raise BadRequest(f"{name}: must be a JSON Agent object") from None
+    agent = loads(raw, name)
     Validator("2.0.0").agent(agent, name)
     if agent.get("objectType") == "Group" and not any(
             k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):

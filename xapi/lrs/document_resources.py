@@ -1,7 +1,6 @@
 """activities/state, activities/profile, agents/profile, and the activities / agents lookups."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from flask import Response
@@ -11,6 +10,7 @@ from xapi import documents, service
 from xapi.clock import http_date, to_us
 from xapi.errors import BadRequest, InvalidStatement, NotFound
 from xapi.identity import agent_key
+from xapi.jsontext import loads
 from xapi.lrs.context import json_response
 from xapi.lrs.xrequest import V2, XRequest, check_params
 from xapi.validation import AGENT_IFIS, check_iri, check_uuid, parse_timestamp
@@ -75,10 +75,7 @@ def handle(kind: str, session: Session, req: XRequest) -> Response:
         raise BadRequest("since is only for GET")
     content_type = req.content_type or "application/octet-stream"
     if documents.is_json(content_type):
-        try:
-            json.loads(req.body)
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("document declared application/json is not valid JSON") from None
+        loads(req.body, "document declared application/json")
     saved = documents.put(session, target.key, target.doc_id, content_type, req.body, pre,
                           merge=req.method == "POST")
     response = Response(status=204)

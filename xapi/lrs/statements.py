@@ -13,6 +13,7 @@ from xapi import service
 from xapi.clock import http_date, iso, to_us
 from xapi.errors import BadRequest, Forbidden, InvalidStatement, NotFound
 from xapi.identity import agent_key
+from xapi.jsontext import loads
 from xapi.lrs import multipart
 from xapi.lrs.context import LrsContext, json_response
 from xapi.lrs.formats import render
@@ -23,17 +24,6 @@ from xapi.validation import check_iri, check_uuid, parse_timestamp
 QUERY_PARAMS = {"agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
                 "until", "limit", "format", "attachments", "ascending", "cursor"}
 SINGLE_PARAMS = {"statementId", "voidedStatementId", "format", "attachments"}
-
-
-def loads(body: bytes, what: str):  # type: ignore[no-untyped-def]
-    def no_constants(name: str) -> None:
-        raise ValueError(name)
-    try:
-        return json.loads(body, parse_constant=no_constants)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"{what}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise BadRequest(f"{what}: JSON nested too deeply") from None
 
 
 def read_statements(req: XRequest) -> tuple[list[dict], dict[str, tuple[str, bytes]], bool]:
