@@ -89,11 +89,11 @@ def sign(claims: dict, key_name: str = "platform", *, alg: str = "RS256", kid: s
     return jwt.encode(claims, private, algorithm=alg, headers=headers)
 
 
-def launch_claims(issuer: str, client_id: str, nonce: str, **overrides: Any) -> dict:
+def launch_claims(issuer: str, client_id: str, nonce_value: str, **overrides: Any) -> dict:
     now = int(time.time())
     claims = {
         "iss": issuer, "aud": client_id, "azp": client_id, "sub": "learner-1", "iat": now, "exp": now + 300,
-        "nonce": nonce, LTI + "deployment_id": "dep-1", LTI + "message_type": "LtiResourceLinkRequest",
+        "nonce": nonce_value, LTI + "deployment_id": "dep-1", LTI + "message_type": "LtiResourceLinkRequest",
         LTI + "version": "1.3.0", LTI + "roles": [LEARNER],
         LTI + "resource_link": {"id": "link-1", "title": "Course"},
         LTI + "context": {"id": "ctx-1", "title": "Course context"},
