@@ -1,0 +1,96 @@
+"""The learner table's query parameters, checked before any SQL is built: bad input is a 400, never a 500."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Mapping
+
+SORT_KEYS = ("name", "progress", "score", "seconds", "attempts", "last_activity", "status")
+STATUSES = ("not_started", "in_progress", "completed")
+MAX_LIMIT = 500
+MAX_SEARCH = 100
+DOMAIN = re.compile(r"^[a-z0-9.-]{1,253}$")
+
+
+class BadFilter(ValueError):
+    """A query parameter the reports cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class LearnerFilter:
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    institution: str = ""
+    status: str = ""
+    page: int = 1
+    limit: int = 50
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+    def everything(self) -> "LearnerFilter":
+        """The same selection without paging (exports)."""
+        return replace(self, page=1, limit=0)
+
+    def as_args(self) -> dict[str, str]:
+        """Query parameters that reproduce this selection (links, export buttons)."""
+        args = {"q": self.search, "sort": self.sort, "dir": "desc" if self.descending else "asc",
+                "from": self.since.date().isoformat() if self.since else "",
+                "to": (self.until - timedelta(days=1)).date().isoformat() if self.until else "",
+                "institution": self.institution, "status": self.status}
+        return {k: v for k, v in args.items() if v}
+
+
+def _day(value: str, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadFilter(f"{name}: give a date as YYYY-MM-DD") from None
+
+
+def _positive_int(value: str, name: str, default: int, maximum: int) -> int:
+    if not value:
+        return default
+    if not value.isdigit() or len(value) > 9:
+        raise BadFilter(f"{name}: give a whole number from 1 to {maximum}")
+    number = int(value)
+    if not 1 <= number <= maximum:
+        raise BadFilter(f"{name}: give a whole number from 1 to {maximum}")
+    return number
+
+
+def parse_filter(args: Mapping[str, str]) -> LearnerFilter:
+    """Read and check `q, sort, dir, from, to, institution, status, page, limit`."""
+    search = args.get("q", "").strip()
+    if len(search) > MAX_SEARCH:
+        raise BadFilter(f"q: search for at most {MAX_SEARCH} characters")
+    sort = args.get("sort", "") or "name"
+    if sort not in SORT_KEYS:
+        raise BadFilter(f"sort: use one of {', '.join(SORT_KEYS)}")
+    direction = args.get("dir", "") or "asc"
+    if direction not in ("asc", "desc"):
+        raise BadFilter("dir: use asc or desc")
+    since, until = _day(args.get("from", ""), "from"), _day(args.get("to", ""), "to")
+    if since and until and since > until:
+        raise BadFilter("from: must not be after to")
+    institution = args.get("institution", "").strip().lower()
+    if institution and not DOMAIN.match(institution):
+        raise BadFilter("institution: give the e-mail domain of the institution, e.g. mup.gov.rs")
+    if until and until >= date.max - timedelta(days=1):
+        raise BadFilter("to: give a date before the year 9999")
+    status = args.get("status", "")
+    if status and status not in STATUSES:
+        raise BadFilter(f"status: use one of {', '.join(STATUSES)}")
+    return LearnerFilter(
+        search=search, sort=sort, descending=direction == "desc",
+        since=datetime.combine(since, time.min, timezone.utc) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time.min, timezone.utc) if until else None,
+        institution=institution, status=status, page=_positive_int(args.get("page", ""), "page", 1, 10**6),
+        limit=_positive_int(args.get("limit", ""), "limit", 50, MAX_LIMIT))

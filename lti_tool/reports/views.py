@@ -1,0 +1,215 @@
+"""/reports: the trainers' pages and exports. Every page needs a launch with an Instructor-like role (403 for
+learners) and answers only for contexts that launch may read (404 for others); bad parameters get a 400."""
+from __future__ import annotations
+
+import re
+from functools import wraps
+from typing import Any, Callable
+
+from flask import (Blueprint, Response, abort, redirect, render_template, request, stream_with_context,
+                   url_for)
+
+from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.reports import charts, items as item_queries, learners as learner_queries, tables, timeline
+from lti_tool.reports.access import ContextRow, may_read_reports, readable_contexts, require_context
+from lti_tool.reports.exports import XLSX_TYPE, Table, to_csv, to_xlsx
+from lti_tool.reports.filters import SORT_KEYS, STATUSES, BadFilter, LearnerFilter, parse_filter
+from lti_tool.reports.scope import ReportScope, course_ids_in_context, report_scope
+from lti_tool.state import app_state
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+COURSE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+TABLES = ("overview", "modules", "learners", "items", "distractors", "outcomes", "timeline")
+
+
+def trainer_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    @require_launch()
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        launch = current_learner()
+        if launch is None or not may_read_reports(launch):
+            abort(403, description="The reports are for the course's instructors only.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _launch() -> LaunchContext:
+    launch = current_learner()
+    assert launch is not None  # trainer_only ran first
+    return launch
+
+
+def _scope(context_pk: int, course_id: str) -> tuple[ContextRow, ReportScope]:
+    if not COURSE_ID.match(course_id):
+        abort(404, description="There is no such curriculum.")
+    state = app_state()
+    with state.db.sessions() as session:
+        context = require_context(session, _launch(), context_pk)
+        scope = report_scope(session, state.catalogue, context_pk, course_id)
+    if scope is None:
+        abort(404, description="No activity of this course opens that curriculum.")
+    return context, scope
+
+
+def _lang(scope: ReportScope) -> str:
+    return _launch().locale or scope.course.default_language
+
+
+def _filter() -> LearnerFilter:
+    try:
+        return parse_filter(request.args)
+    except BadFilter as exc:
+        abort(400, description=str(exc))
+
+
+def _page(template: str, context: ContextRow, scope: ReportScope, **values: Any) -> str:
+    return render_template(f"reports/{template}", context=context, scope=scope, launch=_launch(),
+                           lang=_lang(scope), **values)
+
+
+@bp.get("/")
+@trainer_only
+def index():  # type: ignore[no-untyped-def]
+    """The contexts and curricula this launch may report on; straight to the overview when there is one."""
+    launch = _launch()
+    with app_state().db.sessions() as session:
+        contexts = [(c, course_ids_in_context(session, c.pk)) for c in readable_contexts(session, launch)]
+    choices = [(c, course_id) for c, course_ids in contexts for course_id in course_ids
+               if app_state().catalogue.get(course_id)]
+    if len(choices) == 1:
+        context, course_id = choices[0]
+        return redirect(url_for("reports.overview", context_pk=context.pk, course_id=course_id,
+                                launch=launch.launch_id))
+    return render_template("reports/index.html", choices=choices, catalogue=app_state().catalogue,
+                           launch=launch)
+
+
+@bp.get("/<int:context_pk>/<course_id>/")
+@trainer_only
+def overview(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
+    context, scope = _scope(context_pk, course_id)
+    with app_state().db.sessions() as session:
+        figures = learner_queries.overview(session, scope)
+        funnel = learner_queries.module_funnel(session, scope, _lang(scope))
+    status_bars = [charts.Bar(label, value, str(value)) for label, value in (
+        ("Not started", figures.not_started), ("In progress", figures.in_progress),
+        ("Completed", figures.completed), ("Passed", figures.passed))]
+    funnel_bars = [charts.Bar(f"{m.title}: {stage}", value, str(value)) for m in funnel
+                   for stage, value in (("started", m.started), ("completed", m.completed), ("passed", m.passed))
+                   if value is not None]
+    return _page("overview.html", context, scope, figures=figures, funnel=funnel,
+                 overview_table=tables.overview_table(figures),
+                 funnel_table=tables.funnel_table(figures.enrolled, funnel),
+                 status_chart=charts.bar_chart(status_bars, figures.enrolled),
+                 funnel_chart=charts.bar_chart(funnel_bars, figures.enrolled))
+
+
+@bp.get("/<int:context_pk>/<course_id>/learners")
+@trainer_only
+def learners(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
+    context, scope = _scope(context_pk, course_id)
+    selection = _filter()
+    with app_state().db.sessions() as session:
+        page = learner_queries.learner_page(session, scope, selection)
+        domains = learner_queries.institutions(session, scope)
+    return _page("learners.html", context, scope, page=page, selection=selection, domains=domains,
+                 sort_keys=SORT_KEYS, statuses=STATUSES, pages=max(1, -(-page.total // selection.limit)))
+
+
+@bp.get("/<int:context_pk>/<course_id>/learners/<int:user_pk>")
+@trainer_only
+def learner(context_pk: int, course_id: str, user_pk: int):  # type: ignore[no-untyped-def]
+    context, scope = _scope(context_pk, course_id)
+    with app_state().db.sessions() as session:
+        row = learner_queries.learner_in_context(session, scope, user_pk)
+        if row is None:
+            abort(404, description="This person is not a learner of the course.")
+        events = timeline.timeline(session, scope, user_pk, _lang(scope))
+    return _page("learner.html", context, scope, row=row, events=events,
+                 summary=tables.learners_table([row]), timeline_table=tables.timeline_table(events))
+
+
+@bp.get("/<int:context_pk>/<course_id>/items")
+@trainer_only
+def items(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
+    context, scope = _scope(context_pk, course_id)
+    stats = _item_stats(scope)
+    bars = [charts.Bar(f"{i.quiz_id} {i.question.id}", i.facility or 0.0,
+                       "–" if i.facility is None else f"{i.facility:.2f}") for i in stats]
+    return _page("items.html", context, scope, stats=stats, items_table=tables.items_table(stats, _lang(scope)),
+                 facility_chart=charts.bar_chart(bars, 1.0), too_easy=item_queries.TOO_EASY,
+                 too_hard=item_queries.TOO_HARD)
+
+
+def _item_stats(scope: ReportScope) -> list[item_queries.ItemStats]:
+    with app_state().db.sessions() as session:
+        return [stat for quiz in scope.quizzes
+                for stat in item_queries.item_analysis(session, scope, quiz, _lang(scope))]
+
+
+@bp.get("/<int:context_pk>/<course_id>/outcomes")
+@trainer_only
+def outcomes(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
+    context, scope = _scope(context_pk, course_id)
+    with app_state().db.sessions() as session:
+        mastery = item_queries.outcome_mastery(session, scope, _lang(scope))
+    bars = [charts.Bar(f"{o.outcome_id} ({o.domain})", o.rate or 0.0,
+                       "–" if o.rate is None else f"{round(o.rate * 100)} %") for o in mastery]
+    return _page("outcomes.html", context, scope, mastery=mastery, outcomes_table=tables.outcomes_table(mastery),
+                 mastery_chart=charts.bar_chart(bars, 1.0), threshold=round(item_queries.MASTERY * 100))
+
+
+def _table(scope: ReportScope, name: str) -> Table:
+    lang = _lang(scope)
+    with app_state().db.sessions() as session:
+        if name in ("overview", "modules"):
+            figures = learner_queries.overview(session, scope)
+            if name == "overview":
+                return tables.overview_table(figures)
+            return tables.funnel_table(figures.enrolled, learner_queries.module_funnel(session, scope, lang))
+        if name == "learners":
+            return tables.learners_table(learner_queries.learner_page(session, scope, _filter().everything()).rows)
+        if name == "outcomes":
+            return tables.outcomes_table(item_queries.outcome_mastery(session, scope, lang))
+        if name == "timeline":
+            user_pk = request.args.get("user", "")
+            if not user_pk.isdigit() or len(user_pk) > 12 or learner_queries.learner_in_context(
+                    session, scope, int(user_pk)) is None:
+                abort(400, description="user: give the number of a learner of this course")
+            return tables.timeline_table(timeline.timeline(session, scope, int(user_pk), lang))
+    stats = _item_stats(scope)
+    return tables.items_table(stats, lang) if name == "items" else tables.distractors_table(stats)
+
+
+@bp.get("/<int:context_pk>/<course_id>/export/<name>.<fmt>")
+@trainer_only
+def export(context_pk: int, course_id: str, name: str, fmt: str):  # type: ignore[no-untyped-def]
+    """`<table>.csv` or `<table>.xlsx` for every table; learners and statements follow the page's filters."""
+    _, scope = _scope(context_pk, course_id)
+    if name == "statements" and fmt == "ndjson":
+        return _statements(scope)
+    if name not in TABLES or fmt not in ("csv", "xlsx"):
+        abort(404, description=f"Exports: {', '.join(TABLES)} as .csv or .xlsx, statements as .ndjson.")
+    table = _table(scope, name)
+    filename = f"{scope.course.id}-{context_pk}-{name}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return Response("\ufeff" + to_csv(table), mimetype="text/csv", headers=headers)
+    return Response(to_xlsx(table), mimetype=XLSX_TYPE, headers=headers)
+
+
+def _statements(scope: ReportScope) -> Response:
+    """The xAPI statements of the selected learners (the learner table's filters), streamed as NDJSON."""
+    selection = _filter().everything()
+    state = app_state()
+    with state.db.sessions() as session:
+        user_pks = [r.user_pk for r in learner_queries.learner_page(session, scope, selection).rows]
+
+    def lines():  # type: ignore[no-untyped-def]
+        with state.db.sessions() as session:
+            yield from timeline.ndjson_lines(session, scope, user_pks)
+
+    filename = f"{scope.course.id}-{scope.context_pk}-statements.ndjson"
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
