@@ -74,7 +74,7 @@
       },
       save: function (suspend, location) { this.set(spec.suspend, suspend); this.set(spec.location, location); },
       interaction: function (rec) {
-        var n = "cmi.interactions." + this.count++ + ".", fields = spec.interaction(rec);
+        var n = "cmi.interactions." + this.count++ + ".", fields = spec.interaction.call(this, rec);
         var self = this;
         Object.keys(fields).forEach(function (k) { self.set(n + k, fields[k]); });
       },

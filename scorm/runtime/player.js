@@ -5,10 +5,7 @@
 (function () {
   "use strict";
   var C = window.MIRCO_CONTENT, L = C.labels;
-  var sco = C.scos[document.body.getAttribute("data-sco")];
-  var pages = sco.lessons.map(function (l) { return {kind: "lesson", item: l}; })
-    .concat(sco.quizzes.map(function (q) { return {kind: "quiz", item: q}; }));
-  var state = {v: 1, at: 0, seen: "", quiz: {}};
+  var sco, pages, state = {v: 1, at: 0, seen: "", quiz: {}};
   var adapter, packed = "", mastery = null, main, nav, statusLine;
 
   function el(tag, attrs, children) {
@@ -40,9 +37,9 @@
   }
   async function persist() {
     var text = await pack(state);
-    if (text.length > C.suspendLimit) {  // drop unsubmitted answers first: they are the least costly to lose
+    if (text.length > C.suspendLimit) {  // drop per-question detail first: scores and attempts matter more
       var lean = JSON.parse(JSON.stringify(state));
-      Object.keys(lean.quiz).forEach(function (k) { delete lean.quiz[k].draft; });
+      Object.keys(lean.quiz).forEach(function (k) { delete lean.quiz[k].ok; });
       text = await pack(lean);
     }
     if (text.length <= C.suspendLimit) packed = text;
@@ -96,7 +93,7 @@
     return {
       completed: done === units, progress: units ? Math.round(done * 100 / units) / 100 : 1,
       passed: tried.length === 0 ? null : (passed ? true : (out || tried.length === sco.quizzes.length ? false : null)),
-      scaled: max ? Math.round(pts * 10000 / max) / 10000 : null, hasQuiz: sco.quizzes.length > 0,
+      scaled: max && tried.length ? Math.round(pts * 10000 / max) / 10000 : null, hasQuiz: sco.quizzes.length > 0,
       outcomes: outcomeStatus()
     };
   }
@@ -263,6 +260,9 @@
     adapter.finish(status().completed && status().passed !== false);
   }
   async function boot() {
+    sco = C.scos[document.body.getAttribute("data-sco")];
+    pages = sco.lessons.map(function (l) { return {kind: "lesson", item: l}; })
+      .concat(sco.quizzes.map(function (q) { return {kind: "quiz", item: q}; }));
     var name = C.format;
     adapter = (window.MIRCO_ADAPTERS[name] && window.MIRCO_ADAPTERS[name].available()) ? window.MIRCO_ADAPTERS[name]
       : window.MIRCO_ADAPTERS.local;
@@ -275,7 +275,10 @@
     nav = document.getElementById("nav"); main = document.getElementById("main"); statusLine = document.getElementById("status");
     document.getElementById("exit").textContent = L.exit;
     document.getElementById("exit").addEventListener("click", function () {
-      persist().then(function () { finish(); main.innerHTML = ""; main.appendChild(el("p", {role: "status", text: L.closed})); });
+      persist().then(function () {
+        finish(); main.innerHTML = ""; main.appendChild(el("p", {role: "status", text: L.closed}));
+        document.body.setAttribute("data-finished", "true");
+      });
     });
     window.addEventListener("pagehide", finish);
     document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") persist(); });

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.shared_data import SharedDataMiddleware
+from werkzeug.serving import make_server
 
 from courses import load_course
 from tests.conftest import FIXTURE_COURSES, ROOT, make_test_app
@@ -58,3 +64,51 @@ class MircoRunner:
 @pytest.fixture
 def cli(cli_app) -> MircoRunner:
     return MircoRunner(cli_app)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SCORM_AGAIN = ROOT / "lti_tool" / "static" / "vendor" / "scorm-again"
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is required under CI=true")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        _missing("/usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def scorm_again() -> Path:
+    if not (SCORM_AGAIN / "scorm12.min.js").is_file():
+        _missing("scorm-again vendored by scripts/vendor-assets.sh")
+    return SCORM_AGAIN
+
+
+@contextmanager
+def serve(wsgi_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve a WSGI app on a free 127.0.0.1 port in a thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def static_site(mounts: dict[str, Path], fallback=None):  # type: ignore[no-untyped-def]
+    """A WSGI app serving folders at URL prefixes (and `fallback` for every other path)."""
+    return SharedDataMiddleware(fallback or NotFound(), {prefix: str(folder) for prefix, folder in mounts.items()})

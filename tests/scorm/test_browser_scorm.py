@@ -1,0 +1,132 @@
+"""Exported SCORM 1.2 and 2004 packages played in headless Chromium, with scorm-again as the LMS runtime.
+
+A scripted learner reads the lessons and passes the quiz (4 of 6 questions right: 66.67 %, pass mark 50 %);
+the runtime's CMI data must show completed, passed and that score; a second session resumes from suspend_data.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.scorm.conftest import serve, static_site
+from tests.scorm.factories import export_zip
+from tests.scorm.learner import ScriptedLearner
+
+pytestmark = pytest.mark.browser
+HARNESS = Path(__file__).resolve().parent / "harness"
+WRONG = frozenset({"q5", "q6"})  # ordering left shuffled, fill-in answered wrongly
+EXPECTED_RAW = 66.67
+
+COMMIT = "() => ({cmi: LMS.renderCommitCMI(true).cmi, refused: REFUSED})"
+"""What the runtime would send to the LMS on commit (scorm-again refuses reads of write-only elements)."""
+
+
+def listed(children: dict) -> list[dict]:
+    return [children[k] for k in sorted(children, key=int)]
+
+
+@pytest.fixture
+def site(tmp_path, mini_course, scorm_again):
+    """Both exports unpacked behind one local web server with the harness LMS."""
+    def make(fmt: str) -> str:
+        folder = tmp_path / fmt
+        with zipfile.ZipFile(export_zip(mini_course, fmt, tmp_path / f"{fmt}.zip")) as archive:
+            archive.extractall(folder)
+        return str(folder)
+    return {"scorm12": make("scorm12"), "scorm2004": make("scorm2004")}
+
+
+def play(browser, base: str, version: str, prior: dict | None = None):  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.add_init_script(f"window.PRIOR_CMI = {json.dumps(prior)};" if prior else "")
+    page.goto(f"{base}/lms/lms.html?version={version}&sco=sco-m1-basics.html")
+    learner = ScriptedLearner(page.frame_locator("#sco"))
+    learner.wait_ready()
+    return page, learner, errors
+
+
+@pytest.mark.parametrize("fmt, version", [("scorm12", "12"), ("scorm2004", "2004")])
+def test_learner_passes_and_resumes(browser, site, mini_course, scorm_again, fmt, version):
+    quiz = mini_course.modules[0].quiz
+    app = static_site({"/pkg": Path(site[fmt]), "/vendor": scorm_again, "/lms": HARNESS})
+    with serve(app) as base:
+        page, learner, errors = play(browser, base, version)
+        learner.read_lessons(len(mini_course.modules[0].lessons))
+        learner.answer(quiz, wrong=WRONG)
+        learner.exit()
+        answer = page.evaluate(COMMIT)
+        page.close()
+        cmi = answer["cmi"]
+        assert errors == [] and answer["refused"] == []
+        assert len(cmi["suspend_data"]) <= (4096 if version == "12" else 64000)
+        assert cmi["suspend_data"].startswith("z")  # deflated resume state
+        interactions = listed(cmi["interactions"])
+        assert len(interactions) == 6
+        results = {i["id"].rsplit("/", 1)[-1].rsplit(".", 1)[-1]: i["result"] for i in interactions}
+        assert {i["type"] for i in interactions} == {"choice", "true-false", "matching", "sequencing", "fill-in"}
+        if version == "12":
+            core = cmi["core"]
+            assert core["lesson_status"] == "passed"
+            assert float(core["score"]["raw"]) == EXPECTED_RAW
+            assert (core["score"]["min"], core["score"]["max"]) == ("0", "100")
+            assert re.fullmatch(r"\d{2,4}:\d\d:\d\d", core["session_time"])
+            assert results == {"q1": "correct", "q2": "correct", "q3": "correct", "q4": "correct", "q5": "wrong",
+                               "q6": "wrong"}
+            assert interactions[3]["student_response"] == "a.a,b.b"
+            assert core["exit"] == ""
+            prior = {"core": {"entry": "resume", "lesson_status": core["lesson_status"],
+                              "lesson_location": core["lesson_location"]}, "suspend_data": cmi["suspend_data"]}
+        else:
+            assert cmi["completion_status"] == "completed" and cmi["success_status"] == "passed"
+            assert float(cmi["score"]["scaled"]) == pytest.approx(0.6667)
+            assert float(cmi["score"]["raw"]) == EXPECTED_RAW
+            assert float(cmi["progress_measure"]) == 1
+            assert re.fullmatch(r"PT\d+H\d+M[\d.]+S", cmi["session_time"])
+            assert interactions[0]["id"] == "https://mirco.example.org/xapi/activities/mini-course/m1-basics/m1-quiz/q1"
+            assert interactions[3]["learner_response"] == "p1[.]p1[,]p2[.]p2"
+            assert results["q1"] == "correct" and results["q6"] == "incorrect"
+            assert {o["id"].rsplit("/", 1)[-1] for o in listed(cmi["objectives"])} == {"K1", "R1", "S1"}
+            assert cmi["exit"] == "normal"
+            prior = {"entry": "resume", "completion_status": cmi["completion_status"],
+                     "success_status": cmi["success_status"], "location": cmi["location"],
+                     "suspend_data": cmi["suspend_data"]}
+
+        page, learner, errors = play(browser, base, version, prior)
+        frame = page.frame_locator("#sco")
+        assert frame.locator("main h1").inner_text() == quiz.title.get()  # back where the learner stopped
+        assert frame.locator("nav a", has_text="✓").count() == 3  # two lessons read, quiz passed
+        assert "67%" in frame.locator("form.quiz .result").inner_text()
+        learner.exit()
+        again = page.evaluate(COMMIT)
+        page.close()
+        assert errors == [] and again["refused"] == []
+        status = again["cmi"]["core"]["lesson_status"] if version == "12" else again["cmi"]["success_status"]
+        assert status == "passed"
+
+
+def test_failing_the_final_assessment_is_reported_as_failed(browser, tmp_path, mini_course, scorm_again):
+    folder = tmp_path / "pkg"
+    with zipfile.ZipFile(export_zip(mini_course, "scorm12", tmp_path / "p.zip")) as archive:
+        archive.extractall(folder)
+    with serve(static_site({"/pkg": folder, "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page = browser.new_page()
+        page.goto(f"{base}/lms/lms.html?version=12&sco=sco-final.html")
+        learner = ScriptedLearner(page.frame_locator("#sco"))
+        learner.wait_ready()
+        final = mini_course.final_assessment
+        learner.answer(final, wrong=frozenset(q.id for q in final.questions))
+        frame = page.frame_locator("#sco")
+        assert frame.locator("button.retry").count() == 1  # unlimited attempts: the learner may try again
+        learner.exit()
+        answer = page.evaluate(COMMIT)
+        page.close()
+    core = answer["cmi"]["core"]
+    assert answer["refused"] == []
+    assert core["lesson_status"] == "failed" and float(core["score"]["raw"]) == 0
+    assert core["exit"] == "suspend"
