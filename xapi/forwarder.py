@@ -89,6 +89,14 @@ def _deliver(http: requests.Session, target: Target, batch: list[tuple[int, dict
         raise
 
 
+def _outgoing(body: str) -> dict:
+    """The statement as forwarded: `stored` and `version` are for the receiving LRS to set."""
+    statement = json.loads(body)
+    statement.pop("stored", None)
+    statement.pop("version", None)
+    return statement
+
+
 def drain_target(sessions: sessionmaker, target: Target, *, batch_size: int = 100,
                  http: requests.Session | None = None) -> int:
     """Send the next batch to one target if it is due; return how many statements it accepted."""
@@ -105,7 +113,7 @@ def drain_target(sessions: sessionmaker, target: Target, *, batch_size: int = 10
     with sessions() as session:
         rows = session.execute(select(st.c.seq, st.c.body, st.c.has_attachments).where(st.c.seq > last_seq)
                                .order_by(st.c.seq).limit(batch_size)).all()
-        batch = [(r.seq, json.loads(r.body)) for r in rows]
+        batch = [(r.seq, _outgoing(r.body)) for r in rows]
         hashes = [a["sha2"] for _, body in batch for a in body.get("attachments", []) if "fileUrl" not in a]
         attachments = attachment_content(session, hashes) if hashes else {}
     if not batch:

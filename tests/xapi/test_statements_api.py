@@ -68,6 +68,8 @@ def test_version_header_negotiation(xapi1: Xapi) -> None:
     assert xapi1.get("statements", version="2.0.7").headers["X-Experience-API-Version"] == "2.0.0"
     about = xapi1.get("about", version=None, auth=None)
     assert about.status_code == 200 and about.get_json()["version"] == ["1.0.3", "2.0.0"]
+    assert xapi1.get("about", auth=None).get_json()["version"][-1] == "1.0.3"
+    assert "2.0.0" in xapi1.get("about", version="2.0.0", auth=None).get_json()["version"]
 
 
 def test_invalid_statement_is_400_naming_the_field(xapi: Xapi) -> None:

@@ -20,7 +20,7 @@ from xapi.errors import Forbidden, Unauthorized, XAPIError
 from xapi.identity import agent_key
 from xapi.lrs import document_resources, statements
 from xapi.lrs.context import LrsContext, json_response
-from xapi.lrs.xrequest import V1, V2, XRequest, from_flask
+from xapi.lrs.xrequest import V1, V2, XRequest, from_flask, negotiate_version
 
 ALLOWED_HEADERS = ("Content-Type, Content-Length, Authorization, If-Match, If-None-Match, Accept-Language, "
                    "X-Experience-API-Version, X-Experience-API-Consistent-Through, X-Requested-With")
@@ -68,7 +68,13 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
             return Response(status=204)
         if request.method not in ("GET", "HEAD"):
             return _error(405, "about supports GET only")
-        return json_response({"version": [V1, V2], "extensions": {}})
+        try:
+            asked = negotiate_version(request.headers.get("X-Experience-API-Version"), required=False)
+        except XAPIError:
+            asked = V2
+        # a 1.0.x client is told only the 1.0.x versions (1.0.x clients such as tincan reject "2.0.0" here)
+        versions = ["1.0.0", "1.0.1", "1.0.2", V1] if asked == V1 else [V1, V2]
+        return json_response({"version": versions, "extensions": {}})
 
     def resource(path: str, handler: Callable[[Session, XRequest, Client], Response]) -> None:
         def view() -> Response:
