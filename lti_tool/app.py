@@ -53,4 +53,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.lrs import register_lrs
 
     register_lrs(app)
+    from lti_tool.reports import register_reports
+
+    register_reports(app)
+    from lti_tool.views import packages as package_views
+
+    app.register_blueprint(package_views.bp)
     return app

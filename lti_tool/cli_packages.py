@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from courses.catalogue import course_folders
 from courses.errors import CourseValidationError
@@ -17,6 +18,8 @@ from courses.loader import load_course
 from lti_tool.state import app_state
 from scorm.export import ExportError, default_name, export_course
 from scorm.formats import FORMATS, SCO_GRANULARITY
+from scorm.importer import PackageRejected, import_package
+from scorm.models import ScormPackage
 from scorm.validate import validate_package
 
 
@@ -109,8 +112,9 @@ def packages_validate(packages: tuple[Path, ...]) -> None:
     for package in packages:
         report = validate_package(package, schemas)
         kind = report.kind or "unknown"
-        click.echo(f"{'ok  ' if report.ok else 'FAIL'} {package}: {kind}, {len(report.problems)} problem(s)")
-        for problem in report.problems:
+        problems = report.all_problems
+        click.echo(f"{'ok  ' if report.ok else 'FAIL'} {package}: {kind}, {len(problems)} problem(s)")
+        for problem in problems:
             click.echo(f"  {problem}")
         for warning in report.warnings:
             click.echo(f"  warning: {warning}")
@@ -118,6 +122,35 @@ def packages_validate(packages: tuple[Path, ...]) -> None:
             click.echo(f"  {report.schema_note}")
         failed = failed or not report.ok
     sys.exit(2 if failed else 0)
+
+
+@packages_group.command("import")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ignore-schema-errors", is_flag=True,
+              help="Import although the manifest breaks the XML Schemas (structural problems still refuse).")
+def packages_import(package: Path, ignore_schema_errors: bool) -> None:
+    """Import a SCORM 1.2 / 2004 package zip into the catalogue (all or nothing)."""
+    state = app_state(current_app)
+    try:
+        result = import_package(package, state.settings.packages_path, state.db.transaction,
+                                schemas_dir=state.settings.scorm_schemas, ignore_schema_errors=ignore_schema_errors)
+    except PackageRejected as exc:
+        click.echo(f"FAIL {package}: not imported, {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    click.echo(f"imported {package} as {result.package_id}: {result.title!r} ({result.kind}, {result.scos} "
+               f"launchable item(s), {result.files} files)")
+    click.echo(f"  {result.schema_note}")
+
+
+@packages_group.command("list")
+def packages_list() -> None:
+    """List imported packages."""
+    state = app_state(current_app)
+    with state.db.sessions() as session:
+        for package in session.scalars(select(ScormPackage).order_by(ScormPackage.imported_at)):
+            click.echo(f"{package.id}  {package.kind:14} {len(package.scos):3} item(s)  {package.title}")
 
 
 def register(cli: click.Group, courses_group: click.Group) -> None:

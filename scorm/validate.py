@@ -31,13 +31,20 @@ class ValidationReport:
     kind: str | None = None
     manifest: Manifest | None = None
     problems: list[Problem] = field(default_factory=list)
+    """Structural problems: the package cannot be played or imported as it is."""
+    schema_errors: list[Problem] = field(default_factory=list)
+    """Where the manifest breaks the official XML Schemas."""
     warnings: list[Problem] = field(default_factory=list)
     schema_checked: bool = False
     schema_note: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.schema_errors
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + self.schema_errors
 
 
 def schema_problems(tree: etree._ElementTree, kind: str, name: str,
@@ -114,7 +121,6 @@ def validate_package(path: Path, schemas_dir: Path | None = None, limits: ZipLim
             if name.lower().endswith((".html", ".htm")) and REMOTE_ASSET.search(read_member(archive, info, info.file_size)):
                 report.warnings.append(Problem(name, None, "loads a script or stylesheet from the network (CDN): "
                                                            "the package will not work offline"))
-        problems, report.schema_checked, report.schema_note = schema_problems(tree, manifest.kind, manifest_name,
-                                                                              schemas_dir)
-        report.problems.extend(problems)
+        report.schema_errors, report.schema_checked, report.schema_note = schema_problems(
+            tree, manifest.kind, manifest_name, schemas_dir)
     return report

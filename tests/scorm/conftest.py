@@ -44,7 +44,7 @@ def mini_course():
 def cli_app(tmp_path: Path):
     """An application for CLI commands that never touch the database."""
     app = make_test_app(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path / "instance", base_url=BASE_URL,
-                        activity_base_iri=IRI_BASE)
+                        activity_base_iri=IRI_BASE, scorm_schemas=shared_schemas())
     yield app
     app.extensions["mirco"].db.dispose()
 

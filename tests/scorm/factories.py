@@ -22,8 +22,10 @@ def export_zip(course: Course, fmt: str, target: Path, per: str = "module") -> P
     return target
 
 
-def make_zip(target: Path, entries: dict[str, bytes | str], *, symlinks: tuple[str, ...] = ()) -> Path:
-    """A zip with exactly these raw member names (no normalisation), optionally marking members as links."""
+def make_zip(target: Path, entries: dict[str, bytes | str], *, symlinks: tuple[str, ...] = (),
+             encrypted: tuple[str, ...] = ()) -> Path:
+    """A zip with exactly these raw member names (no normalisation), optionally marking members as links or as
+    encrypted."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
@@ -31,7 +33,18 @@ def make_zip(target: Path, entries: dict[str, bytes | str], *, symlinks: tuple[s
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = ((stat.S_IFLNK | 0o777) if name in symlinks else (stat.S_IFREG | 0o644)) << 16
             archive.writestr(info, data.encode() if isinstance(data, str) else data)
-    target.write_bytes(buffer.getvalue())
+    data = bytearray(buffer.getvalue())
+    for name in encrypted:  # zipfile cannot write the flag: set bit 0 in the local and the central header
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            offset = archive.getinfo(name).header_offset
+        data[offset + 6] |= 0x1
+        central = data.find(b"PK\x01\x02")
+        while central != -1:
+            length = int.from_bytes(data[central + 28:central + 30], "little")
+            if bytes(data[central + 46:central + 46 + length]) == name.encode():
+                data[central + 8] |= 0x1
+            central = data.find(b"PK\x01\x02", central + 4)
+    target.write_bytes(bytes(data))
     return target
 
 

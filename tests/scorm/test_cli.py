@@ -77,8 +77,7 @@ def test_export_all_reports_broken_courses_and_exports_the_rest(cli, tmp_path):
     assert [p.name for p in out.iterdir()] == ["mini-course-1.0.0-scorm12.zip"]
 
 
-def test_packages_validate_ok_and_fail(cli, tmp_path, schemas, monkeypatch):
-    monkeypatch.setenv("MIRCO_SCORM_SCHEMAS", str(schemas))
+def test_packages_validate_ok_and_fail(cli, tmp_path, schemas):
     good = tmp_path / "good.zip"
     cli.invoke(args=["courses", "export", MINI, "--format", "scorm2004", "-o", str(good)])
     bad = tmp_path / "bad.zip"
@@ -87,8 +86,35 @@ def test_packages_validate_ok_and_fail(cli, tmp_path, schemas, monkeypatch):
     assert result.exit_code == 2
     assert f"ok   {good}: scorm2004_4ed, 0 problem(s)" in result.output
     assert f"FAIL {bad}" in result.output and "not a readable zip file" in result.output
+    assert f"validated against the scorm2004_4ed schemas in {schemas}" in result.output
 
 
 def test_packages_validate_on_a_missing_file(cli, tmp_path):
     result = cli.invoke(args=["packages", "validate", str(tmp_path / "nope.zip")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_packages_import_and_list(app, tmp_path):
+    from tests.scorm.conftest import MircoRunner
+    from tests.scorm.factories import scorm12_package
+
+    runner = MircoRunner(app)
+    package = scorm12_package(tmp_path / "golf.zip", title="Golf")
+    result = runner.invoke(["packages", "import", str(package)])
+    assert result.exit_code == 0, result.output
+    assert "'Golf' (scorm12, 3 launchable item(s), 3 files)" in result.output
+    listed = runner.invoke(["packages", "list"])
+    assert "scorm12" in listed.output and "Golf" in listed.output
+    again = runner.invoke(["packages", "import", str(package)])
+    assert again.exit_code == 2 and "already imported" in again.output
+
+
+def test_packages_import_refusal_lists_problems(app, tmp_path):
+    from tests.scorm.conftest import MircoRunner
+    from tests.scorm.factories import scorm12_package
+
+    result = MircoRunner(app).invoke(["packages", "import", str(scorm12_package(tmp_path / "p.zip",
+                                                                                  extra={"../x.html": "x"}))])
+    assert result.exit_code == 2
+    assert "not imported" in result.output and "'..' would write outside" in result.output
+    assert "Traceback" not in result.output

@@ -33,7 +33,7 @@ def valid_sample_courses():
 @pytest.mark.parametrize("per", ["module", "course"])
 def test_every_export_of_the_test_course_validates(mini_course, schemas, tmp_path, fmt, per):
     report = validate_package(export_zip(mini_course, fmt, tmp_path / "p.zip", per), schemas)
-    assert report.ok, [str(p) for p in report.problems]
+    assert report.ok, [str(p) for p in report.all_problems]
     assert report.warnings == []
     if fmt == "cc":
         assert not report.schema_checked and "skipped" in report.schema_note
@@ -57,7 +57,7 @@ def test_every_sample_curriculum_exports_valid_packages(schemas, tmp_path):
         for fmt in ("scorm12", "scorm2004", "cmi5", "cc"):
             for per in ("module", "course"):
                 report = validate_package(export_zip(course, fmt, tmp_path / f"{course.id}-{fmt}-{per}.zip", per), schemas)
-                assert report.ok, (course.id, fmt, per, [str(p) for p in report.problems])
+                assert report.ok, (course.id, fmt, per, [str(p) for p in report.all_problems])
 
 
 def test_hand_made_packages_of_each_version_validate(schemas, tmp_path):
@@ -65,15 +65,24 @@ def test_hand_made_packages_of_each_version_validate(schemas, tmp_path):
     for version, kind in [("2004 4th Edition", "scorm2004_4ed"), ("2004 3rd Edition", "scorm2004_3ed"),
                           ("CAM 1.3", "scorm2004_2ed")]:
         report = validate_package(scorm2004_package(tmp_path / f"{kind}.zip", version=version), schemas)
-        assert report.ok and report.kind == kind, [str(p) for p in report.problems]
+        assert report.ok and report.kind == kind, [str(p) for p in report.all_problems]
 
 
 def test_schema_errors_are_located(schemas, tmp_path):
     broken = SCORM12_MANIFEST.format(title="t", ident="x").replace(
-        "<adlcp:masteryscore>80</adlcp:masteryscore>", "<adlcp:masteryscore>eighty</adlcp:masteryscore>")
+        '<resource identifier="R1" type="webcontent"', '<resource identifier="R1"')
     report = validate_package(scorm12_package(tmp_path / "p.zip", manifest=broken), schemas)
-    assert not report.ok
-    assert any(p.file == "imsmanifest.xml" and p.line == 7 and "masteryscore" in p.message for p in report.problems)
+    assert not report.ok and report.problems == []
+    assert [(p.file, p.line) for p in report.schema_errors] == [("imsmanifest.xml", 15)]
+    assert "'type' is required" in report.schema_errors[0].message
+
+
+def test_bad_mastery_score_is_located(tmp_path):
+    broken = SCORM12_MANIFEST.format(title="t", ident="x").replace(
+        "<adlcp:masteryscore>80</adlcp:masteryscore>", "<adlcp:masteryscore>eighty</adlcp:masteryscore>")
+    report = validate_package(scorm12_package(tmp_path / "p.zip", manifest=broken))
+    assert [str(p) for p in report.problems] == [
+        "imsmanifest.xml:7: adlcp:masteryscore 'eighty' is not a number from 0 to 100"]
 
 
 @pytest.mark.parametrize("case, expected", [

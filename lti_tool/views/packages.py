@@ -1,0 +1,59 @@
+"""Admin page for imported SCORM packages: list them and upload a new one (instructors of an LTI launch).
+
+The form must carry the launch id itself (not only the session cookie): with SameSite=None cookies inside the
+platform's iframe, that random id is what proves the POST comes from this page (CSRF).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.utils import secure_filename
+
+from lti_tool.identity import current_learner, require_launch
+from lti_tool.state import app_state
+from scorm.importer import PackageRejected, import_package
+from scorm.models import ScormPackage
+
+bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
+
+
+def _packages() -> list[ScormPackage]:
+    with app_state().db.sessions() as session:
+        packages = list(session.scalars(select(ScormPackage).order_by(ScormPackage.imported_at.desc())))
+        for package in packages:
+            package.sco_count = len(package.scos)  # type: ignore[attr-defined]
+        return packages
+
+
+@bp.get("/")
+@require_launch("instructor")
+def index() -> str:
+    return render_template("packages/index.html", packages=_packages(), launch=current_learner(), problems=None,
+                           imported=request.args.get("imported"))
+
+
+@bp.post("/")
+@require_launch("instructor")
+def upload():  # type: ignore[no-untyped-def]
+    launch = current_learner()
+    if request.form.get("launch") != launch.launch_id:
+        abort(403, description="The upload form has expired: open this page again from your course.")
+    upload_file = request.files.get("package")
+    if upload_file is None or not upload_file.filename:
+        abort(400, description="Choose a SCORM package (.zip) to upload.")
+    settings = app_state().settings
+    settings.packages_path.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(suffix=".zip", dir=settings.packages_path, prefix=".upload-") as handle:
+        upload_file.save(handle)
+        handle.flush()
+        try:
+            result = import_package(Path(handle.name), settings.packages_path, app_state().db.transaction,
+                                    source_name=secure_filename(upload_file.filename) or "package.zip",
+                                    schemas_dir=settings.scorm_schemas)
+        except PackageRejected as exc:
+            return render_template("packages/index.html", packages=_packages(), launch=launch,
+                                   problems=exc.problems, imported=None, filename=upload_file.filename), 422
+    return redirect(url_for("packages.index", launch=launch.launch_id, imported=result.package_id), code=303)

@@ -1,0 +1,106 @@
+"""Import a third-party SCORM package: validate, unpack safely, record it, all or nothing.
+
+The zip is checked (scorm.validate), unpacked into a temporary folder next to the package store, and the
+rows are written in one database transaction; the folder is renamed into place inside that transaction, and
+removed again if the commit fails. A refusal never leaves a file or a row behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+import zipfile
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scorm.manifest_read import Problem
+from scorm.models import ScormPackage, ScormSco
+from scorm.safezip import UnsafePackage, ZipLimits, extract
+from scorm.validate import validate_package
+
+IMPORTABLE = {"scorm12", "scorm2004_2ed", "scorm2004_3ed", "scorm2004_4ed"}
+
+
+class PackageRejected(ValueError):
+    """The package was not imported; `problems` says why, with file and line where known."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems[:5]) + (" …" if len(problems) > 5 else ""))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    package_id: str
+    title: str
+    kind: str
+    scos: int
+    files: int
+    schema_note: str
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_package(zip_path: Path, store: Path, transaction: Callable[[], AbstractContextManager[Session]], *,
+                   source_name: str | None = None, schemas_dir: Path | None = None,
+                   limits: ZipLimits = ZipLimits(), ignore_schema_errors: bool = False) -> ImportResult:
+    """Import `zip_path` into `store` (Settings.packages_path) and the database, or raise PackageRejected."""
+    report = validate_package(zip_path, schemas_dir, limits)
+    name = source_name or zip_path.name
+    manifest = report.manifest
+    if manifest is not None and manifest.kind not in IMPORTABLE:
+        raise PackageRejected([Problem(name, None, f"{manifest.kind} packages cannot be imported: only SCORM 1.2 "
+                                                   "and SCORM 2004 (2nd, 3rd, 4th edition)")])
+    refusals = report.problems + ([] if ignore_schema_errors else report.schema_errors)
+    if refusals or manifest is None:
+        raise PackageRejected(refusals or report.all_problems)
+    digest = _sha256(zip_path)
+    with transaction() as session:
+        existing = session.scalar(select(ScormPackage).where(ScormPackage.sha256 == digest))
+    if existing is not None:
+        raise PackageRejected([Problem(name, None, f"already imported as package {existing.id} "
+                                                   f"({existing.title!r})")])
+    store.mkdir(parents=True, exist_ok=True)
+    package_id = uuid.uuid4().hex
+    temp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=store))
+    final = store / package_id
+    try:
+        try:
+            with zipfile.ZipFile(zip_path) as archive:
+                files = extract(archive, temp, limits)
+        except (UnsafePackage, zipfile.BadZipFile, OSError) as exc:
+            raise PackageRejected([Problem(name, None, f"unpacking refused: {exc}")]) from None
+        size = sum((temp / f).stat().st_size for f in files)
+        with transaction() as session:
+            session.add(ScormPackage(
+                id=package_id, kind=manifest.kind, identifier=manifest.identifier[:255],
+                title=manifest.title or name, description=manifest.description, language=manifest.language[:35],
+                version=manifest.version[:100], default_organization=manifest.default_organization[:255],
+                organizations=manifest.organizations, source_name=name[:255], sha256=digest, file_count=len(files),
+                byte_size=size, schema_note=report.schema_note,
+                scos=[ScormSco(organization=item.organization[:255], identifier=item.identifier[:255],
+                               parent=item.parent[:255] if item.parent else None, title=item.title, href=item.href,
+                               scorm_type=item.scorm_type[:10], mastery=item.mastery, position=item.position)
+                      for item in manifest.launchables]))
+            session.flush()
+            os.replace(temp, final)
+    except BaseException:
+        shutil.rmtree(final, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return ImportResult(package_id, manifest.title or name, manifest.kind, len(manifest.launchables), len(files),
+                        report.schema_note)

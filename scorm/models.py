@@ -1,0 +1,71 @@
+"""Imported SCORM packages and their launchable items (tables in this package's own MetaData)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Same constraint naming as lti_tool.models.NAMING (scorm must not import lti_tool, so it is repeated here)."""
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class ScormPackage(Base):
+    """One imported package; its files live in Settings.packages_path / id."""
+
+    __tablename__ = "scorm_package"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    identifier: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(35), default="")
+    version: Mapped[str] = mapped_column(String(100), default="")
+    default_organization: Mapped[str] = mapped_column(String(255), default="")
+    organizations: Mapped[dict] = mapped_column(JSON, default=dict)
+    source_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_count: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    schema_note: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    scos: Mapped[list[ScormSco]] = relationship(back_populates="package", order_by="ScormSco.position",
+                                                cascade="all, delete-orphan")
+
+
+class ScormSco(Base):
+    """A launchable item (SCO or asset) of one organization, in manifest order."""
+
+    __tablename__ = "scorm_sco"
+    __table_args__ = (UniqueConstraint("package_id", "organization", "identifier", name="uq_scorm_sco_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    package_id: Mapped[str] = mapped_column(ForeignKey("scorm_package.id", ondelete="CASCADE"), index=True)
+    organization: Mapped[str] = mapped_column(String(255))
+    identifier: Mapped[str] = mapped_column(String(255))
+    parent: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    title: Mapped[str] = mapped_column(Text)
+    href: Mapped[str] = mapped_column(Text)
+    scorm_type: Mapped[str] = mapped_column(String(10))
+    mastery: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    package: Mapped[ScormPackage] = relationship(back_populates="scos")
