@@ -58,7 +58,7 @@ def _day(value: str, name: str) -> date | None:
 def _positive_int(value: str, name: str, default: int, maximum: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise BadFilter(f"{name}: give a whole number from 1 to {maximum}")
     number = int(value)
     if not 1 <= number <= maximum:

@@ -190,7 +190,7 @@ def module_funnel(session: Session, scope: ReportScope, lang: str | None = None)
 
 def institutions(session: Session, scope: ReportScope) -> list[str]:
     """E-mail domains of the context's learners: the institution filter's choices."""
-    emails = session.scalars(select(distinct(func.lower(LtiUser.email))).where(
+    emails = session.scalars(select(func.lower(LtiUser.email)).distinct().where(
         LtiUser.id.in_(learner_pks(scope)), LtiUser.email.is_not(None)))
     return sorted({e.rsplit("@", 1)[1] for e in emails if e and "@" in e})
 

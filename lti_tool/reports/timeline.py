@@ -45,14 +45,19 @@ def _pick(texts: Any, lang: str | None) -> str:
 
 
 def _duration_words(iso: str) -> str:
-    """`PT1H2M3S` -> `1 h 2 min 3 s` (only what xapi.builders writes: hours, minutes, seconds)."""
+    """`PT1H02M00S` -> `1 h 2 min` (only what xapi.builders writes: hours, minutes, seconds)."""
     body = iso.removeprefix("PT")
     out = []
     for unit, word in (("H", "h"), ("M", "min"), ("S", "s")):
         if unit in body:
             number, body = body.split(unit, 1)
-            out.append(f"{number} {word}")
-    return " ".join(out) or iso
+            try:
+                value = round(float(number))
+            except ValueError:
+                return iso
+            if value:
+                out.append(f"{value} {word}")
+    return " ".join(out) or "0 s"
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,15 @@ def sentence(statement: dict, lang: str | None = None) -> Event:
     verb = statement.get("verb", {})
     verb_word = _pick(verb.get("display"), lang) or str(verb.get("id", "")).rsplit("/", 1)[-1]
     obj = statement.get("object", {})
-    name = _pick(obj.get("definition", {}).get("name"), lang) or str(obj.get("id", ""))
+    definition = obj.get("definition") or {}
+    name = (_pick(definition.get("name"), lang) or _pick(definition.get("description"), lang)
+            or str(obj.get("id", "")))
     details = []
     result = statement.get("result") or {}
     score = (result.get("score") or {}).get("scaled")
     if isinstance(score, (int, float)):
         details.append(f"score {round(score * 100)} %")
-    if "success" in result:
+    if "success" in result and verb_word.lower() not in ("passed", "failed"):
         answered = "answered" in str(verb.get("id", ""))
         details.append(("correct" if result["success"] else "incorrect") if answered
                        else ("passed" if result["success"] else "failed"))

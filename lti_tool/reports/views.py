@@ -174,7 +174,7 @@ def _table(scope: ReportScope, name: str) -> Table:
             return tables.outcomes_table(item_queries.outcome_mastery(session, scope, lang))
         if name == "timeline":
             user_pk = request.args.get("user", "")
-            if not user_pk.isdigit() or len(user_pk) > 12 or learner_queries.learner_in_context(
+            if not (user_pk.isascii() and user_pk.isdigit()) or len(user_pk) > 12 or learner_queries.learner_in_context(
                     session, scope, int(user_pk)) is None:
                 abort(400, description="user: give the number of a learner of this course")
             return tables.timeline_table(timeline.timeline(session, scope, int(user_pk), lang))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -54,7 +55,7 @@ class Seeded:
     users: dict[str, int] = field(default_factory=dict)
 
     def url(self, who: str, path: str = "", context_pk: int | None = None, **args: str) -> str:
-        query = "&".join([f"launch={self.launches[who].launch_id}"] + [f"{k}={v}" for k, v in args.items()])
+        query = urlencode({"launch": self.launches[who].launch_id, **args})
         return f"/reports/{context_pk or self.context_pk}/mini-course/{path}?{query}"
 
 

@@ -1,0 +1,142 @@
+"""The report pages over HTTP: who may see what, what the pages and exports say, and hostile parameters."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+
+def test_learner_gets_403_and_no_launch_401(client, seeded):
+    assert client.get(seeded.url("A")).status_code == 403
+    assert client.get(seeded.url("A", "learners")).status_code == 403
+    assert client.get(seeded.url("A", "export/learners.csv")).status_code == 403
+    assert client.get("/reports/").status_code == 401
+    assert client.get(f"/reports/{seeded.context_pk}/mini-course/").status_code == 401
+
+
+@pytest.mark.parametrize("who", ["I", "TA"])
+def test_instructor_like_roles_read_their_context(client, seeded, who):
+    page = client.get(seeded.url(who))
+    assert page.status_code == 200
+    assert "Learner" not in page.get_data(as_text=True).split("<main")[0]
+    index = client.get(f"/reports/?launch={seeded.launches[who].launch_id}")
+    assert index.status_code == 302 and f"/reports/{seeded.context_pk}/mini-course/" in index.location
+
+
+def test_trainer_sees_only_their_contexts(client, seeded):
+    other = seeded.other_context_pk
+    for path in ("", "learners", "items", "outcomes", "export/learners.csv", "export/statements.ndjson",
+                 f"learners/{seeded.users['G']}"):
+        assert client.get(seeded.url("I", path, context_pk=other)).status_code == 404, path
+    assert client.get(seeded.url("I", f"learners/{seeded.users['G']}")).status_code == 404
+    assert client.get(seeded.url("I", f"learners/{seeded.users['I2']}")).status_code == 404
+    table = client.get(seeded.url("I2", "learners", context_pk=other)).get_data(as_text=True)
+    assert "Learner G" in table and "Learner A" not in table
+
+
+def test_platform_administrator_reads_every_context(client, seeded):
+    index = client.get(f"/reports/?launch={seeded.launches['ADMIN'].launch_id}").get_data(as_text=True)
+    assert index.count("mini-course/") == 2
+    assert client.get(seeded.url("ADMIN")).status_code == 200
+    assert client.get(seeded.url("ADMIN", context_pk=seeded.other_context_pk)).status_code == 200
+
+
+def test_overview_page(client, seeded):
+    html = client.get(seeded.url("I")).get_data(as_text=True)
+    assert '<svg class="chart"' in html and 'aria-hidden="true"' in html
+    assert "<th scope=\"row\">Enrolled</th><td>6</td>" in html
+    assert "<th scope=\"row\">Completed</th><td>3</td>" in html
+    assert "<th scope=\"row\">Average score (%)</th><td>60</td>" in html
+    assert "<th scope=\"row\">Who is a refugee?</th><td>6</td><td>5</td><td>3</td><td>4</td>" in html
+
+
+def test_learner_table_filters_and_sorting(client, seeded):
+    def names(**args: str) -> list[str]:
+        text = client.get(seeded.url("I", "export/learners.csv", **args)).get_data(as_text=True)
+        return [row["Learner"] for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))]
+
+    assert names() == [f"Learner {x}" for x in "ABCDEF"]
+    assert names(sort="score", dir="desc") == ["Learner D", "Learner A", "Learner B", "Learner C", "Learner E",
+                                               "Learner F"]
+    assert names(q="learner c") == ["Learner C"]
+    assert names(q="b@mup") == ["Learner B"]
+    assert names(institution="mup.gov.rs") == ["Learner A", "Learner B"]
+    assert names(status="not_started") == ["Learner F"]
+    assert names(**{"from": "2000-01-01", "to": "2999-12-31"}) == [f"Learner {x}" for x in "ABCDE"]
+    assert names(**{"from": "2000-01-01", "to": "2000-01-02"}) == []
+    assert names(q="%") == [] and names(q="_") == []
+    html = client.get(seeded.url("I", "learners", sort="progress", dir="desc", limit="2", page="2")).get_data(
+        as_text=True)
+    assert "6 learners match." in html and "Page 2 of 3" in html and 'aria-sort="descending"' in html
+
+
+def test_learner_timeline(client, seeded):
+    html = client.get(seeded.url("I", f"learners/{seeded.users['D']}")).get_data(as_text=True)
+    assert "Learner D" in html
+    assert html.count("Answered “") == 12  # two attempts of six questions
+    assert "Failed “Module 1 check”: score 33 %, time 2 min." in html
+    assert "Passed “Module 1 check”: score 100 %, time 2 min." in html
+    assert "Answered “Which article of the 1951 Convention sets out non-refoulement?”: incorrect, response: b." in html
+    assert "Completed “Who is a refugee?”: time 4 min." in html and "Experienced “Non-refoulement”." in html
+    assert "Learner A" not in html
+
+
+def test_exports(client, seeded):
+    response = client.get(seeded.url("I", "export/learners.xlsx"))
+    assert response.status_code == 200 and response.mimetype.endswith("sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    assert "Score (%)" in header and first["Learner"] == "Learner A" and first["Score (%)"] == 66.7
+    assert first["Status"] == "completed" and first["Progress (%)"] == 100
+    for name in ("overview", "modules", "items", "distractors", "outcomes"):
+        for fmt in ("csv", "xlsx"):
+            assert client.get(seeded.url("I", f"export/{name}.{fmt}")).status_code == 200, (name, fmt)
+    items = list(csv.DictReader(io.StringIO(client.get(seeded.url("I", "export/items.csv")).get_data(
+        as_text=True).lstrip("\ufeff"))))
+    assert [(r["Question"], r["Facility"], r["Discrimination"], r["Flags"]) for r in items][-1] == \
+        ("q6", "0.6", "-1.0", "misleading")
+    timeline = client.get(seeded.url("I", "export/timeline.csv", user=str(seeded.users["A"])))
+    assert timeline.status_code == 200 and "Answered" in timeline.get_data(as_text=True)
+
+
+def test_ndjson_export_of_the_selection(client, seeded):
+    body = client.get(seeded.url("I", "export/statements.ndjson", institution="mup.gov.rs")).get_data(as_text=True)
+    statements = [json.loads(line) for line in body.splitlines()]
+    actors = {s["actor"]["account"]["name"] for s in statements}
+    assert actors == {"sub-A", "sub-B"}
+    assert {s["actor"]["account"]["homePage"] for s in statements} == {"https://moodle.example.org"}
+    # A: 2 lessons, 6 answers, 1 quiz result, 1 module completion
+    assert sum(1 for s in statements if s["actor"]["account"]["name"] == "sub-A") == 10
+
+
+@pytest.mark.parametrize("args", [
+    {"sort": "name; DROP TABLE attempt"}, {"sort": "password"}, {"dir": "sideways"}, {"from": "2024-13-01"},
+    {"to": "yesterday"}, {"from": "2025-02-01", "to": "2025-01-01"}, {"to": "9999-12-31"}, {"limit": "1000000"},
+    {"limit": "0"}, {"limit": "-5"}, {"page": "0"}, {"page": "1e9"}, {"page": "99999999999999999999"},
+    {"institution": "x' OR 1=1 --"}, {"status": "<script>"}, {"q": "x" * 101},
+])
+def test_bad_parameters_get_400(client, seeded, args):
+    for path in ("learners", "export/learners.csv", "export/statements.ndjson"):
+        response = client.get(seeded.url("I", path, **args))
+        assert response.status_code == 400, (path, args)
+
+
+def test_hostile_search_is_text(client, seeded):
+    for query in ("' OR '1'='1", "<script>alert(1)</script>", "\\", "%_%"):
+        response = client.get(seeded.url("I", "learners", q=query))
+        assert response.status_code == 200
+        assert "<script>alert(1)" not in response.get_data(as_text=True)
+        assert "0 learners match." in response.get_data(as_text=True)
+
+
+def test_unknown_things_get_404(client, seeded):
+    for path in ("export/secrets.csv", "export/learners.exe", "learners/999999", "export/timeline.csv"):
+        assert client.get(seeded.url("I", path)).status_code in (400, 404), path
+    launch = seeded.launches["I"].launch_id
+    assert client.get(f"/reports/{seeded.context_pk}/no-such-course/?launch={launch}").status_code == 404
+    assert client.get(f"/reports/{seeded.context_pk}/..%2F..%2Fetc/?launch={launch}").status_code == 404
+    assert client.get(f"/reports/99999999999999999999/mini-course/?launch={launch}").status_code == 404

@@ -1,0 +1,68 @@
+"""Pieces of the reports that need no database: flags, charts, exports, filters, sentences."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from courses.model import LocalizedText, Question
+from lti_tool.reports.charts import Bar, bar_chart
+from lti_tool.reports.exports import Table, to_csv, to_xlsx
+from lti_tool.reports.filters import BadFilter, parse_filter
+from lti_tool.reports.items import ItemStats, Option, group_size
+from lti_tool.reports.timeline import sentence
+
+
+def _stats(options: list[Option], facility: float = 0.5, discrimination: float = 0.3) -> ItemStats:
+    question = Question(id="q", type="single", prompt=LocalizedText({"en": "?"}, "en"),
+                        explanation=LocalizedText({"en": ""}, "en"))
+    return ItemStats("quiz", question, 10, 5, facility, discrimination, None, options)
+
+
+def test_a_distractor_the_top_group_prefers_is_misleading():
+    assert _stats([Option("a", "A", True, 5, 1), Option("b", "B", False, 5, 2)]).flags == ["misleading"]
+    assert _stats([Option("a", "A", True, 5, 2), Option("b", "B", False, 5, 2)]).flags == []
+    assert _stats([], facility=0.95, discrimination=-0.1).flags == ["too_easy", "misleading"]
+    assert _stats([], facility=0.1).flags == ["too_hard"]
+
+
+def test_group_size_is_27_percent_rounded():
+    assert [group_size(n) for n in (0, 1, 2, 5, 10, 100, 1000)] == [0, 0, 1, 1, 3, 27, 270]
+
+
+def test_chart_escapes_labels():
+    svg = str(bar_chart([Bar("<script>alert(1)</script>", 3, "3"), Bar("x" * 80, 0, "0")]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert svg.count("<rect") == 2 and 'aria-hidden="true"' in svg and "…" in svg
+
+
+def test_exports_defuse_formulas():
+    table = Table("t", ("a", "b"), [("=HYPERLINK(\"http://evil\")", "+1"), ("-2", "@SUM(A1)"), ("ok", 3)])
+    text = to_csv(table)
+    assert "'=HYPERLINK" in text and "'+1" in text and "'-2" in text and "'@SUM" in text and "ok,3" in text
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert values[2:] == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-2", "'@SUM(A1)", "ok", 3]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+@pytest.mark.parametrize("args", [{"from": "2024-02-30"}, {"limit": "501"}, {"page": "١"}, {"sort": "Name"},
+                                  {"institution": "a b"}, {"to": "9999-12-31"}])
+def test_filter_refuses(args):
+    with pytest.raises(BadFilter):
+        parse_filter(args)
+
+
+def test_filter_round_trip():
+    selection = parse_filter({"q": " ana ", "from": "2026-01-01", "to": "2026-01-31", "sort": "score", "dir": "desc",
+                              "institution": "MUP.gov.rs"})
+    assert selection.search == "ana" and selection.institution == "mup.gov.rs"
+    assert parse_filter(selection.as_args()) == selection
+
+
+def test_sentence_of_a_statement_from_elsewhere():
+    event = sentence({"verb": {"id": "http://adlnet.gov/expapi/verbs/answered"}, "object": {"id": "urn:x"},
+                      "result": {"success": False, "duration": "PT1H02M00S"}, "timestamp": "2026-01-01T00:00:00Z"})
+    assert event.sentence == "Answered “urn:x”: incorrect, time 1 h 2 min."
+    assert sentence({}).sentence == "“”."
