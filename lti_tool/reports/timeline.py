@@ -88,7 +88,7 @@ def sentence(statement: dict, lang: str | None = None) -> Event:
         details.append(f"response: {str(result['response'])[:120]}")
     if result.get("duration"):
         details.append(f"time {_duration_words(str(result['duration']))}")
-    text = f"{verb_word[:1].upper()}{verb_word[1:]} “{name}”" + (f": {', '.join(details)}" if details else "") + "."
+    text = f"{verb_word[:1].upper()}{verb_word[1:]} “{name}”".lstrip() + (f": {', '.join(details)}" if details else "") + "."
     return Event(when=str(statement.get("timestamp", "")), verb=verb_word, sentence=text)
 
 
