@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lti_tool import keys
@@ -20,7 +21,7 @@ def ensure_keys(app: Flask) -> None:
         keys.ensure_key(session, state.settings.keys_path)
 
 
-@click.group("keys")
+@click.group("keys", cls=AppGroup)
 def keys_group() -> None:
     """The tool's RSA signing keys (public keys at /lti/jwks.json)."""
 
@@ -45,7 +46,7 @@ def keys_list() -> None:
             click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {status}")
 
 
-@click.group("platforms")
+@click.group("platforms", cls=AppGroup)
 def platforms_group() -> None:
     """Registrations of the tool on LTI platforms (dynamic registration fills these in by itself)."""
 

@@ -39,8 +39,8 @@ def register(app: Flask, issuer: str, client_id: str, deployment_id: str, key_se
 
 
 def build_tool(database_url: str, instance: Path, port: int, **overrides) -> Flask:
-    app = make_test_app(database_url, instance, base_url=f"http://127.0.0.1:{port}", secure_cookies=False,
-                        **overrides)
+    overrides.setdefault("secure_cookies", False)  # requests and the test client only send Secure cookies on https
+    app = make_test_app(database_url, instance, base_url=f"http://127.0.0.1:{port}", **overrides)
     ensure_keys(app)
     return app
 

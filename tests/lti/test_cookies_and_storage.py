@@ -1,0 +1,81 @@
+"""Cookies for cross-site iframes (Secure; SameSite=None; Partitioned), the LTI postMessage storage when the
+platform offers it, and the "open in a new window" fallback."""
+from __future__ import annotations
+
+import json
+
+import lxml.html
+from urllib.parse import parse_qs, urlsplit
+
+from tests.lti.conftest import build_tool, register
+from tests.lti.support import launch_claims, login, row_counts, sign
+from lti_tool.state import app_state
+from tests.conftest import empty_all_tables
+
+ISS = "https://platform.example"
+
+
+def test_state_and_session_cookies_are_secure_samesite_none_partitioned(database_url, tmp_path, jwks_server):
+    app = build_tool(database_url, tmp_path / "instance", 5000, secure_cookies=True)
+    register(app, ISS, "client-1", "dep-1", jwks_server + "/jwks")
+    client = app.test_client()
+    response = client.get("/lti/login", query_string={"iss": ISS, "login_hint": "u", "client_id": "client-1"})
+    state_cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("lti1p3-state-"))
+    for attribute in ("Secure", "SameSite=None", "Partitioned", "HttpOnly"):
+        assert attribute in state_cookie
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "None" and app.config["SESSION_COOKIE_PARTITIONED"]
+    app_state(app).db.dispose()
+    empty_all_tables(database_url)
+
+
+def test_postmessage_storage_when_cookies_are_blocked(tool_app):
+    browser = tool_app.test_client()
+    page = browser.get("/lti/login", query_string={"iss": ISS, "login_hint": "learner-1", "client_id": "client-1",
+                                                    "lti_storage_target": "_parent"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "lti.put_data" in text and "https://platform.example/authorize" in text
+    query = parse_qs(urlsplit(json.loads(text.split("authUrl = ")[1].split(";")[0])).query)
+    state, nonce = query["state"][0], query["nonce"][0]
+    token = sign(launch_claims(ISS, "client-1", nonce))
+    blocked = tool_app.test_client()  # the iframe that never got the cookie
+    before = row_counts(tool_app)
+    ask = blocked.post("/lti/launch", data={"id_token": token, "state": state})
+    assert ask.status_code == 200 and "lti.get_data" in ask.get_data(as_text=True)
+    assert row_counts(tool_app) == before
+    wrong = blocked.post("/lti/launch", data={"id_token": token, "state": state, "lti_storage_state": "state-x"})
+    assert wrong.status_code == 401 and row_counts(tool_app) == before
+    done = blocked.post("/lti/launch", data={"id_token": token, "state": state, "lti_storage_state": state})
+    assert done.status_code == 303, done.get_data(as_text=True)
+    assert row_counts(tool_app)["lti_launch"] == 1
+
+
+def test_new_window_login_skips_storage_and_redirects(tool_app):
+    client = tool_app.test_client()
+    response = client.get("/lti/login", query_string={"iss": ISS, "login_hint": "u", "client_id": "client-1",
+                                                       "lti_storage_target": "_parent", "lti1p3_new_window": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_launch_in_new_window_after_cookie_failure(tool_app):
+    client = tool_app.test_client()
+    answer = login(client, ISS, "client-1")
+    refused = tool_app.test_client().post("/lti/launch", data={
+        "id_token": sign(launch_claims(ISS, "client-1", answer.nonce)), "state": answer.state})
+    doc = lxml.html.fromstring(refused.get_data(as_text=True))
+    (link,) = [a.get("href") for a in doc.iter("a") if "new window" in (a.text or "")]
+    assert "lti1p3_new_window=1" in link
+    window = tool_app.test_client()
+    again = window.get(link.replace("http://127.0.0.1:5000", "", 1))
+    assert again.status_code == 302  # a fresh login in the top-level window, where cookies are first-party
+
+
+def test_login_bad_input(tool_app):
+    client = tool_app.test_client()
+    cases = [({}, 400), ({"iss": ISS}, 400), ({"iss": "https://unknown.example", "login_hint": "u"}, 404),
+             ({"iss": ISS, "login_hint": "u", "target_link_uri": "https://evil.example/x"}, 400),
+             ({"iss": ISS, "login_hint": "x" * 5000}, 413)]
+    for query, status in cases:
+        response = client.get("/lti/login", query_string=query)
+        assert response.status_code == status, (query, response.get_data(as_text=True)[:300])
+        assert "<h1>" in response.get_data(as_text=True)
+    assert client.post("/lti/login", data={"iss": ISS, "login_hint": "u", "client_id": "client-1"}).status_code == 302
