@@ -6,7 +6,6 @@ Forwarding needs no extra write here: the statement log is the outbox (see xapi.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import uuid
@@ -18,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xapi import storage
+from xapi.bulk import allocate_seqs, copy_rows
 from xapi.clock import iso, now_us, to_us
 from xapi.errors import BadRequest, Conflict, InvalidStatement
 from xapi.jsontext import loads
@@ -27,6 +27,8 @@ from xapi.vocabulary import Verb
 
 WRITER_LOCK_KEY = 0x4C525331  # "LRS1": PostgreSQL advisory lock that orders statement commits
 LRS_FIELDS = ("id", "stored", "authority", "version")
+STATEMENT_COLUMNS = ("seq", "id", "actor_key", "verb_id", "object_activity", "object_ref", "registration", "stored_us",
+                     "timestamp_us", "voided", "authority_key", "version", "has_attachments", "body")
 
 
 def dumps(value: Any) -> str:
@@ -53,14 +55,15 @@ def _serialize_writers(session: Session) -> None:
 
 
 def _insert(session: Session, table, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
+    """Bulk insert. RETURNING makes SQLAlchemy batch the rows into multi-row VALUES ("insertmanyvalues") with a
+    cached statement on every driver; without it psycopg 3 sends one INSERT per row."""
     if not rows:
         return
-    if not ignore_conflicts:
-        session.execute(table.insert(), rows)
-        return
     dialect = session.connection().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(table).on_conflict_do_nothing(), rows)
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    if ignore_conflicts:
+        stmt = stmt.on_conflict_do_nothing()
+    session.execute(stmt.returning(*table.primary_key.columns), rows).all()
 
 
 def comparable(statement: dict) -> dict:
@@ -154,7 +157,7 @@ def _definitions(statement: dict) -> Iterable[tuple[str, dict]]:
 
 def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -> dict:
     """A copy completed the way the LRS stores it: id, stored, authority, version, timestamp."""
-    out = copy.deepcopy(statement)
+    out = dict(statement)  # shallow: only top-level keys and context.registration are rewritten below
     out.setdefault("id", str(uuid.uuid4()))
     out["id"] = out["id"].lower()
     out["stored"] = iso(stored_us)
@@ -167,7 +170,7 @@ def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -
         out.setdefault("version", "1.0.0")
     out.setdefault("timestamp", out["stored"])
     if isinstance(out.get("context"), dict) and "registration" in out["context"]:
-        out["context"]["registration"] = out["context"]["registration"].lower()
+        out["context"] = {**out["context"], "registration": out["context"]["registration"].lower()}
     return out
 
 
@@ -241,42 +244,29 @@ def _insert_new(session: Session, new: list[dict], attachments: dict[str, tuple[
                 voided_now.add(target)
             elif target in voidable:
                 voided_now.add(target)
-    rows = []
-    for s in new:
-        obj = s["object"]
-        context = s.get("context") or {}
-        rows.append({
-            "id": s["id"],
-            "actor_key": agent_key(s["actor"]),
-            "verb_id": s["verb"]["id"],
-            "object_activity": obj["id"] if obj.get("objectType", "Activity") == "Activity" else None,
-            "object_ref": obj["id"].lower() if obj.get("objectType") == "StatementRef" else None,
-            "registration": context.get("registration"),
-            "stored_us": to_us(parse_timestamp(s["stored"], "stored")),
-            "timestamp_us": to_us(parse_timestamp(s["timestamp"], "timestamp")),
-            "voided": s["id"] in voided_now,
-            "authority_key": agent_key(s["authority"]),
-            "version": s["version"],
-            "has_attachments": bool(s.get("attachments")),
-            "body": dumps(s),
-        })
-    seqs = session.execute(
-        st.insert().returning(st.c.seq, sort_by_parameter_order=True), rows).scalars().all()
-    index_rows = []
+    seqs = allocate_seqs(session, st, len(new))
+    rows, index_rows = [], []
     definitions: dict[tuple[str, str], dict] = {}
     for seq, s in zip(seqs, new):
+        obj = s["object"]
+        kind = obj.get("objectType", "Activity")
+        rows.append((
+            seq, s["id"], agent_key(s["actor"]), s["verb"]["id"], obj["id"] if kind == "Activity" else None,
+            obj["id"].lower() if kind == "StatementRef" else None, (s.get("context") or {}).get("registration"),
+            to_us(parse_timestamp(s["stored"], "stored")), to_us(parse_timestamp(s["timestamp"], "timestamp")),
+            s["id"] in voided_now, agent_key(s["authority"]), s["version"], bool(s.get("attachments")), dumps(s)))
         indexed = _index_rows(s)
-        if s["object"].get("objectType") == "StatementRef":
-            for kind, value, direct in inherited.get(s["object"]["id"].lower(), []):
-                indexed.add(kind, value, direct)
-        index_rows.extend({"kind": k, "value": v, "statement_seq": seq, "direct": d}
-                          for (k, v), d in indexed.rows.items())
+        if kind == "StatementRef":
+            for ref_kind, value, direct in inherited.get(obj["id"].lower(), []):
+                indexed.add(ref_kind, value, direct)
+        index_rows.extend((k, v, seq, d) for (k, v), d in indexed.rows.items())
         for activity_id, definition in _definitions(s):
             text_ = dumps(definition)
             digest = hashlib.sha256(text_.encode()).hexdigest()
             definitions.setdefault((activity_id, digest), {
                 "activity_id": activity_id, "digest": digest, "first_seq": seq, "definition": text_})
-    _insert(session, storage.statement_index, index_rows)
+    copy_rows(session, st, STATEMENT_COLUMNS, rows)
+    copy_rows(session, storage.statement_index, ("kind", "value", "statement_seq", "direct"), index_rows)
     _insert(session, storage.activity_definition, [definitions[k] for k in sorted(definitions)],
             ignore_conflicts=True)
     _insert(session, storage.attachment, [

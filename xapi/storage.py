@@ -6,7 +6,7 @@ Rows are only ever inserted by the statement transaction (never updated), so con
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+from sqlalchemy import (BigInteger, Boolean, Column, Index, Integer, LargeBinary, MetaData, String,
                         Table, Text, UniqueConstraint)
 
 NAMING = {
@@ -40,23 +40,19 @@ statement = Table(
     Column("version", String(16), nullable=False),
     Column("has_attachments", Boolean, nullable=False, default=False),
     Column("body", Text, nullable=False, comment="the statement JSON as stored"),
-    Index("ix_lrs_statement_actor_key", "actor_key"),
-    Index("ix_lrs_statement_verb_id", "verb_id"),
-    Index("ix_lrs_statement_object_activity", "object_activity"),
     Index("ix_lrs_statement_object_ref", "object_ref"),
-    Index("ix_lrs_statement_registration", "registration"),
     Index("ix_lrs_statement_stored_us", "stored_us"),
-    Index("ix_lrs_statement_timestamp_us", "timestamp_us"),
 )
+"""Filters on actor, verb, activity and registration use `lrs_statement_index` (whose primary key is the index);
+the same columns here stay unindexed so each insert maintains fewer B-trees (docs/decisions/0005-lrs-storage.md)."""
 
 statement_index = Table(
     "lrs_statement_index", metadata,
     Column("kind", String(12), primary_key=True, comment="agent | activity | verb | registration"),
     Column("value", Text, primary_key=True, comment="agent identity key, activity id, verb id or registration"),
-    Column("statement_seq", SeqType, ForeignKey("lrs_statement.seq", ondelete="CASCADE"), primary_key=True),
+    Column("statement_seq", SeqType, primary_key=True, comment="lrs_statement.seq (no FK: written by the same insert)"),
     Column("direct", Boolean, nullable=False,
            comment="actor/object (agent), object (activity); false for related_agents/related_activities only"),
-    Index("ix_lrs_statement_index_statement_seq", "statement_seq"),
 )
 
 attachment = Table(

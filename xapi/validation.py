@@ -14,7 +14,7 @@ from xapi.vocabulary import INTERACTION_COMPONENTS, Verb
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f<>\"{}|\\^`]+$")
-MBOX_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
+MBOX_RE = re.compile(r"^mailto:[^@\s\x00]+@[^@\s\x00]+$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SHA2_RE = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$")
 # RFC 5646 language tag (langtag form, plus private use and the grandfathered irregulars the tests use)
@@ -200,7 +200,8 @@ class Validator:
         if key == "account":
             _object(item, f"{path}.account", {"homePage", "name"}, ("homePage", "name"))
             check_iri(item["homePage"], f"{path}.account.homePage")
-            _string(item["name"], f"{path}.account.name")
+            if "\x00" in _string(item["name"], f"{path}.account.name"):
+                fail(f"{path}.account.name", "must not contain NUL characters")
         return True
 
     # verb, object ------------------------------------------------------------------------------------

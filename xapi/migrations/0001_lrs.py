@@ -35,8 +35,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name="pk_lrs_statement"),
         sa.UniqueConstraint("id", name="uq_lrs_statement_id"),
     )
-    for column in ("actor_key", "verb_id", "object_activity", "object_ref", "registration", "stored_us",
-                   "timestamp_us"):
+    for column in ("object_ref", "stored_us"):
         op.create_index(f"ix_lrs_statement_{column}", "lrs_statement", [column])
     op.create_table(
         "lrs_statement_index",
@@ -45,10 +44,7 @@ def upgrade() -> None:
         sa.Column("statement_seq", SEQ, nullable=False),
         sa.Column("direct", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "value", "statement_seq", name="pk_lrs_statement_index"),
-        sa.ForeignKeyConstraint(["statement_seq"], ["lrs_statement.seq"], ondelete="CASCADE",
-                                name="fk_lrs_statement_index_statement_seq_lrs_statement"),
     )
-    op.create_index("ix_lrs_statement_index_statement_seq", "lrs_statement_index", ["statement_seq"])
     op.create_table(
         "lrs_attachment",
         sa.Column("sha2", sa.String(128), nullable=False),

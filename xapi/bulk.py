@@ -1,0 +1,40 @@
+"""Fast bulk writes for the statement insert: COPY on PostgreSQL, executemany on SQLite.
+
+Both run on the session's own DBAPI connection, so they stay inside the caller's transaction. Sequence values
+are allocated up front; writers hold the statement lock (xapi.service), so they are in commit order.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.orm import Session
+
+
+def allocate_seqs(session: Session, table: Table, count: int) -> list[int]:
+    """`count` new primary-key values for `table.seq`, increasing."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return list(connection.execute(
+            text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'seq')) FROM generate_series(1, :n)"),
+            {"n": count}).scalars())
+    start = (connection.execute(select(func.max(table.c.seq))).scalar() or 0) + 1
+    return list(range(start, start + count))
+
+
+def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert many rows given as tuples in `columns` order."""
+    if not rows:
+        return
+    raw = session.connection().connection.dbapi_connection
+    names = ", ".join(columns)
+    if session.connection().dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    finally:
+        cursor.close()
