@@ -159,15 +159,21 @@ class Client:
         self.http.auth = auth
         self.http.headers.update({"X-Experience-API-Version": version})
 
-    def post(self, statements: list[dict]) -> tuple[float, int, str]:
+    def _call(self, method: str, **kwargs: object) -> tuple[float, int, str]:
+        """(milliseconds, status, start of body); a connection failure counts as status 0."""
         start = time.perf_counter()
-        response = self.http.post(self.endpoint + "/statements", json=statements, timeout=60)
-        return (time.perf_counter() - start) * 1000, response.status_code, response.text[:200]
+        try:
+            response = self.http.request(method, self.endpoint + "/statements", timeout=60, **kwargs)
+            status, text = response.status_code, response.text[:200]
+        except requests.RequestException as exc:
+            status, text = 0, str(exc)[:200]
+        return (time.perf_counter() - start) * 1000, status, text
+
+    def post(self, statements: list[dict]) -> tuple[float, int, str]:
+        return self._call("POST", json=statements)
 
     def get(self, params: dict[str, str]) -> tuple[float, int, str]:
-        start = time.perf_counter()
-        response = self.http.get(self.endpoint + "/statements", params=params, timeout=60)
-        return (time.perf_counter() - start) * 1000, response.status_code, response.text[:200]
+        return self._call("GET", params=params)
 
 
 def post_load(make_client: Callable[[], Client], workload: Workload, batch: int, clients: int,
@@ -263,8 +269,9 @@ def bench_queries(name: str, client: Client, workload: Workload, since: str, rep
             ms, status, text = client.get({**params, "limit": "10"})
             latencies.append(ms)
             errors += status != 200
+        _, status, _ = client.get({**params, "limit": "10"})
         found = len(client.http.get(client.endpoint + "/statements", params={**params, "limit": "10"}).json()
-                    .get("statements", [])) if errors == 0 else 0
+                    .get("statements", [])) if errors == 0 and status == 200 else 0
         out[label] = (percentile(latencies, 50), percentile(latencies, 95))
         print(f"  {label:18} p50 {out[label][0]:7.1f} ms   p95 {out[label][1]:7.1f} ms   "
               f"errors {errors}   ({found} returned)", flush=True)

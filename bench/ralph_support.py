@@ -22,7 +22,7 @@ import uvicorn
 from ralph.backends.data.base import BaseOperationType
 from ralph.backends.data.fs import FSDataBackend
 FSDataBackend.default_operation_type = BaseOperationType.APPEND
-uvicorn.run("ralph.api:app", host="127.0.0.1", port={port}, log_level="warning", workers={workers})
+uvicorn.run("ralph.api:app", host="127.0.0.1", port={port}, log_level="warning")
 """
 
 
@@ -33,8 +33,10 @@ def _port() -> int:
 
 
 @contextmanager
-def ralph_server(venv: Path, workdir: Path, workers: int = 2) -> Iterator[tuple[str, tuple[str, str]]]:
-    """Yield (endpoint, basic auth) of a running Ralph LRS whose statements go to a JSONL file in `workdir`."""
+def ralph_server(venv: Path, workdir: Path) -> Iterator[tuple[str, tuple[str, str]]]:
+    """Yield (endpoint, basic auth) of a running Ralph LRS whose statements go to a JSONL file in `workdir`.
+
+    One uvicorn process: worker processes would re-import Ralph without the APPEND fix."""
     python = venv / "bin" / "python"
     digest = subprocess.run([str(python), "-c", "import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), "
                              "bcrypt.gensalt(4)).decode())", PASSWORD], capture_output=True, text=True, check=True)
@@ -45,7 +47,7 @@ def ralph_server(venv: Path, workdir: Path, workers: int = 2) -> Iterator[tuple[
     env = {**os.environ, "RALPH_AUTH_FILE": str(auth_file), "RALPH_RUNSERVER_BACKEND": "fs",
            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(workdir),
            "RALPH_APP_DIR": str(workdir / "app")}
-    process = subprocess.Popen([str(python), "-c", LAUNCHER.format(port=port, workers=workers)], cwd=workdir,
+    process = subprocess.Popen([str(python), "-c", LAUNCHER.format(port=port)], cwd=workdir,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}/xAPI"
     try:

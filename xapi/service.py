@@ -66,9 +66,27 @@ def _insert(session: Session, table, rows: list[dict], *, ignore_conflicts: bool
     session.execute(stmt.returning(*table.primary_key.columns), rows).all()
 
 
+def _with_array_context(body: dict) -> dict:
+    """contextActivities values as arrays (the LRS returns a single Activity as a one-item array), also in a
+    SubStatement; registration in lower case."""
+    context = body.get("context")
+    if isinstance(context, dict):
+        context = dict(context)
+        if isinstance(context.get("contextActivities"), dict):
+            context["contextActivities"] = {k: v if isinstance(v, list) else [v]
+                                            for k, v in context["contextActivities"].items()}
+        if "registration" in context:
+            context["registration"] = context["registration"].lower()
+        body = {**body, "context": context}
+    obj = body.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement" and "context" in obj:
+        body = {**body, "object": _with_array_context(obj)}
+    return body
+
+
 def comparable(statement: dict) -> dict:
     """The statement without what the LRS sets, for the same-id-same-content rule."""
-    body = {k: v for k, v in statement.items() if k not in LRS_FIELDS}
+    body = {k: v for k, v in _with_array_context(statement).items() if k not in LRS_FIELDS}
     if "timestamp" in body:
         body["timestamp"] = to_us(parse_timestamp(body["timestamp"], "timestamp"))
     return body
@@ -157,7 +175,7 @@ def _definitions(statement: dict) -> Iterable[tuple[str, dict]]:
 
 def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -> dict:
     """A copy completed the way the LRS stores it: id, stored, authority, version, timestamp."""
-    out = dict(statement)  # shallow: only top-level keys and context.registration are rewritten below
+    out = dict(_with_array_context(statement))  # shallow copy: nested objects are shared, never modified
     out.setdefault("id", str(uuid.uuid4()))
     out["id"] = out["id"].lower()
     out["stored"] = iso(stored_us)
@@ -169,8 +187,6 @@ def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -
     else:
         out.setdefault("version", "1.0.0")
     out.setdefault("timestamp", out["stored"])
-    if isinstance(out.get("context"), dict) and "registration" in out["context"]:
-        out["context"] = {**out["context"], "registration": out["context"]["registration"].lower()}
     return out
 
 

@@ -131,4 +131,23 @@ def test_forged_signatures_are_rejected(xapi: Xapi, signer, forgery: str) -> Non
                                                      display={"en-US": "S"})])
     response = send(xapi, [body], {body["attachments"][0]["sha2"]: token})
     assert response.status_code == 400, response.get_data(as_text=True)
-    assert "JWS" in response.get_json()["message"] or "jws" in response.get_json()["message"].lower()
+    assert "JWS" in response.get_data(as_text=True) or "jws" in response.get_data(as_text=True).lower()
+
+
+def test_lf_only_multipart_with_two_attachments(xapi: Xapi) -> None:
+    """Bodies saved with bare LF line breaks (as the ADL conformance suite's .part files are) are accepted."""
+    first, second = b"here is a simple attachment", b"here is another simple attachment"
+    body = statement(attachments=[described(first, contentType="text/plain"),
+                                  described(second, contentType="text/plain")])
+    boundary = "-------314159265358979323846"
+    lines = [f"--{boundary}", "Content-Type: application/json", "", json.dumps(body)]
+    for content in (first, second):
+        lines += [f"--{boundary}", 'Content-Disposition: attachment; filename="text_data.txt"',
+                  "Content-Type: text/plain", "Content-Transfer-Encoding: binary",
+                  f"X-Experience-API-Hash: {hashlib.sha256(content).hexdigest()}", "", content.decode()]
+    payload = ("\n".join(lines) + f"\n--{boundary}--\n").encode()
+    response = xapi.post("statements", data=payload, content_type=f"multipart/mixed; boundary={boundary}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    got = xapi.get("statements?attachments=true")
+    contents = {p.content for p in multipart.parse(got.content_type, got.data)[1:]}
+    assert contents == {first, second}

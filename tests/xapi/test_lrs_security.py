@@ -58,6 +58,14 @@ def test_alternate_request_syntax(xapi1: Xapi, xapi2: Xapi) -> None:
     got = xapi1.client.post("/xapi/statements?method=GET", data={
         "X-Experience-API-Version": "1.0.3", "Authorization": basic(), "statementId": body["id"]})
     assert got.status_code == 200 and got.get_json()["id"] == body["id"]
+    implicit_json = statement()
+    assert xapi1.client.post("/xapi/statements?method=PUT", headers={"X-Experience-API-Version": "1.0.3"}, data={
+        "Authorization": basic(), "statementId": implicit_json["id"], "content": json.dumps(implicit_json)},
+    ).status_code == 204
+    assert xapi1.client.post("/xapi/statements?method=PUT", data={
+        "X-Experience-API-Version": "1.0.3", "Authorization": basic()}).status_code == 400  # no content
+    assert xapi1.client.get("/xapi/statements?method=POST", headers={
+        "X-Experience-API-Version": "1.0.3", "Authorization": basic()}).status_code == 400  # not issued as POST
     assert xapi1.client.post("/xapi/statements?method=GET&statementId=" + body["id"], data={
         "X-Experience-API-Version": "1.0.3", "Authorization": basic()}).status_code == 400
     assert xapi1.client.post("/xapi/statements?method=PATCH", data=form).status_code == 400
@@ -65,7 +73,7 @@ def test_alternate_request_syntax(xapi1: Xapi, xapi2: Xapi) -> None:
         "X-Experience-API-Version": "1.0.3", "Authorization": "Basic nope"}).status_code == 401
     v2 = xapi2.client.post("/xapi/statements?method=GET", data={
         "X-Experience-API-Version": "2.0.0", "Authorization": basic()})
-    assert v2.status_code == 400 and "2.0" in v2.get_json()["message"]
+    assert v2.status_code == 400 and "2.0" in v2.get_data(as_text=True)
 
 
 HOSTILE_PARAMS = [
@@ -85,7 +93,8 @@ def test_injection_in_parameters_is_harmless(xapi: Xapi, query: str) -> None:
     xapi.store(statement())
     response = xapi.get("statements?" + urlencode(dict([query.split("=", 1)])))
     assert response.status_code in (200, 400)
-    assert response.content_type.startswith("application/json")
+    expected = "application/json" if response.status_code == 200 else "text/plain"
+    assert response.content_type.startswith(expected)  # never text/html: nothing a browser would render
     assert len(xapi.get("statements").get_json()["statements"]) == 1
 
 

@@ -154,10 +154,8 @@ def _authenticate(ctx: LrsContext, req: XRequest) -> Client:
 
 
 def _error(status: int, message: str) -> Response:
-    response = json_response({"error": {401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-                                        405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed",
-                                        413: "Payload Too Large"}.get(status, "Bad Request"),
-                              "message": message}, status)
+    """Errors are plain text (as in ADL's LRS): clients such as axios-based ones show the message as is."""
+    response = Response(message, status=status, content_type="text/plain; charset=utf-8")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
     return response

@@ -16,27 +16,41 @@ class Part:
     content: bytes
 
 
+def _strip_line_break(chunk: bytes, *, start: bool) -> bytes | None:
+    for eol in (b"\r\n", b"\n"):
+        if start and chunk.startswith(eol):
+            return chunk[len(eol):]
+        if not start and chunk.endswith(eol):
+            return chunk[: -len(eol)]
+    return None
+
+
 def parse(content_type: str, body: bytes) -> list[Part]:
+    """Parts of a multipart/mixed body; CRLF line breaks as RFC 2046 says, bare LF tolerated (files saved on
+    Unix by some clients and test suites)."""
     _, options = parse_options_header(content_type)
     boundary = options.get("boundary")
     if not boundary:
         raise BadRequest("multipart/mixed: the boundary parameter is missing")
-    delimiter = b"--" + boundary.encode("latin-1")
-    chunks = body.split(delimiter)
+    chunks = body.split(b"--" + boundary.encode("latin-1"))
     if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
         raise BadRequest("multipart/mixed: body is not delimited by the declared boundary")
     parts = []
     for chunk in chunks[1:-1]:
-        if not chunk.startswith(b"\r\n") or not chunk.endswith(b"\r\n"):
-            raise BadRequest("multipart/mixed: each part must start and end with CRLF")
-        head, sep, content = chunk[2:-2].partition(b"\r\n\r\n")
-        if not sep:
-            if chunk[2:].startswith(b"\r\n"):  # a part without headers
-                head, content = b"", chunk[4:-2]
-            else:
-                raise BadRequest("multipart/mixed: a part has no blank line after its headers")
+        inner = _strip_line_break(chunk, start=True)
+        inner = _strip_line_break(inner, start=False) if inner is not None else None
+        if inner is None:
+            raise BadRequest("multipart/mixed: each part must start and end with a line break")
+        separators = [(inner.find(sep), sep) for sep in (b"\r\n\r\n", b"\n\n") if sep in inner]
+        if inner.startswith((b"\r\n", b"\n")):  # a part without headers
+            head, content = b"", _strip_line_break(inner, start=True) or b""
+        elif separators:
+            at, sep = min(separators)
+            head, content = inner[:at], inner[at + len(sep):]
+        else:
+            raise BadRequest("multipart/mixed: a part has no blank line after its headers")
         headers = {}
-        for line in head.split(b"\r\n"):
+        for line in head.replace(b"\r\n", b"\n").split(b"\n"):
             if not line:
                 continue
             name, colon, value = line.decode("latin-1").partition(":")

@@ -100,6 +100,7 @@ def _alternate(query: dict[str, str], headers: dict[str, str], body: bytes, vers
     if version == V2:
         raise BadRequest("alternate request syntax is not part of xAPI 2.0")
     merged = {k: v for k, v in headers.items() if k not in ("content-type", "content-length")}
+    merged["content-type"] = "application/json"  # the form's `content` is JSON unless a Content-Type field says not
     merged.update(form_headers)
     return XRequest(method, params, merged, fields.get("content", "").encode("utf-8"), version, alternate=True)
 
