@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lti_tool.db import Database
 from lti_tool.models import LaunchStoreEntry, utcnow
@@ -22,31 +23,42 @@ class LaunchStore(Protocol):
 
 
 class DatabaseLaunchStore:
-    """Rows with an expiry time; expired rows are ignored at once and deleted now and then."""
+    """Rows with an expiry time; expired rows are ignored at once and deleted now and then.
+
+    One statement per operation: an upsert to set, DELETE ... RETURNING to pop (PostgreSQL and SQLite >= 3.35),
+    so two workers popping the same nonce cannot both get it.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.table = LaunchStoreEntry.__table__
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        self.insert = dialect.insert
 
     def set(self, key: str, value: Any, ttl: int) -> None:
         now = utcnow()
-        with self.db.transaction() as session:
+        row = {"key": key, "value": value, "expires_at": now + timedelta(seconds=ttl)}
+        statement = self.insert(self.table).values(row)
+        statement = statement.on_conflict_do_update(index_elements=["key"], set_={
+            "value": statement.excluded.value, "expires_at": statement.excluded.expires_at})
+        with self.db.engine.begin() as connection:
             if random.random() < 0.01:
-                session.execute(delete(LaunchStoreEntry).where(LaunchStoreEntry.expires_at < now))
-            session.merge(LaunchStoreEntry(key=key, value=value, expires_at=now + timedelta(seconds=ttl)))
+                connection.execute(delete(self.table).where(self.table.c.expires_at < now))
+            connection.execute(statement)
 
     def get(self, key: str) -> Any | None:
-        with self.db.sessions() as session:
-            return session.scalar(select(LaunchStoreEntry.value).where(
-                LaunchStoreEntry.key == key, LaunchStoreEntry.expires_at > utcnow()))
+        with self.db.engine.connect() as connection:
+            return connection.scalar(select(self.table.c.value).where(
+                self.table.c.key == key, self.table.c.expires_at > utcnow()))
 
     def pop(self, key: str) -> Any | None:
-        with self.db.transaction() as session:
-            value = session.scalar(select(LaunchStoreEntry.value).where(
-                LaunchStoreEntry.key == key, LaunchStoreEntry.expires_at > utcnow()))
-            if value is None:
-                return None
-            deleted = session.execute(delete(LaunchStoreEntry).where(LaunchStoreEntry.key == key)).rowcount
-            return value if deleted == 1 else None  # another worker took it first
+        with self.db.engine.begin() as connection:
+            row = connection.execute(delete(self.table).where(self.table.c.key == key)
+                                     .returning(self.table.c.value, self.table.c.expires_at)).first()
+        if row is None:
+            return None
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
+        return row.value if expires > utcnow() else None
 
 
 class RedisLaunchStore:

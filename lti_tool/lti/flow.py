@@ -166,21 +166,22 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         state = self._get_request_param("state")
         if not state:
             raise LaunchRejected("The launch has no state parameter. Start the activity again from your course.")
-        params = self._session_service.peek_state_params(state)
+        unknown = ("This launch was already used or has expired (unknown state). "
+                   "Start the activity again from your course.")
+        if self._cookie_service.get_cookie(state) != state:  # no cookie: maybe the platform's storage has it
+            params = self._session_service.peek_state_params(state)
+            if not isinstance(params, dict):
+                raise LaunchRejected(unknown)
+            if not (params.get("storage_target") and self._storage_state == state):
+                if params.get("storage_target") and self._storage_state is None:
+                    raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"))
+                raise LaunchRejected(
+                    "Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
+                    "another site's frame). Open the activity in a new window to continue.", 401,
+                    new_window_url=params.get("new_window_url"))
+        params = self._session_service.take_state_params(state)  # atomic: a second use finds nothing
         if not isinstance(params, dict):
-            raise LaunchRejected("This launch was already used or has expired (unknown state). "
-                                 "Start the activity again from your course.")
-        from_cookie = self._cookie_service.get_cookie(state) == state
-        from_storage = bool(params.get("storage_target")) and self._storage_state == state
-        if not (from_cookie or from_storage):
-            if params.get("storage_target") and self._storage_state is None:
-                raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"))
-            raise LaunchRejected(
-                "Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
-                "another site's frame). Open the activity in a new window to continue.", 401,
-                new_window_url=params.get("new_window_url"))
-        if self._session_service.take_state_params(state) is None:
-            raise LaunchRejected("This launch was already used (state). Start the activity again from your course.")
+            raise LaunchRejected(unknown)
         self.state_params = params
         return self
 

@@ -68,8 +68,9 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
     roles = [r for r in claims.get(C.ROLES, []) if isinstance(r, str)]
     if context is not None:
         membership = get_or_create(session, LtiMembership, {"context_pk": context.id, "user_pk": user.id},
-                                   roles=roles)
-        membership.roles, membership.synced_at = roles, utcnow()
+                                   roles=roles, synced_at=utcnow())
+        if membership.roles != roles:
+            membership.roles = roles
     link = None
     link_claim = claims.get(C.RESOURCE_LINK) if isinstance(claims.get(C.RESOURCE_LINK), dict) else {}
     if isinstance(link_claim.get("id"), str):

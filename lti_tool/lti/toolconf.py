@@ -17,11 +17,14 @@ from lti_tool.models import LtiDeployment, LtiPlatform
 class DatabaseToolConf(ToolConfAbstract):
     """Every issuer may hold several client ids (Moodle: one per registered tool), so lookups use both."""
 
-    def __init__(self, session: Session, keys_path: Path) -> None:
+    def __init__(self, session: Session, keys_path: Path, *, with_keys: bool = True) -> None:
+        """`with_keys=False` for login and launch, which verify the platform and never sign as the tool."""
         super().__init__()
         self.session = session
         self.keys_path = keys_path
+        self.with_keys = with_keys
         self.platform: LtiPlatform | None = None
+        self._platforms: dict[tuple[str, str | None], LtiPlatform | None] = {}
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -30,18 +33,24 @@ class DatabaseToolConf(ToolConfAbstract):
         return True
 
     def find_platform(self, iss: str, client_id: str | None) -> LtiPlatform | None:
-        query = select(LtiPlatform).where(LtiPlatform.issuer == iss)
-        if client_id:
-            return self.session.scalar(query.where(LtiPlatform.client_id == client_id))
-        candidates = self.session.scalars(query.limit(2)).all()
-        return candidates[0] if len(candidates) == 1 else None  # ambiguous without client_id
+        """The registration for issuer + client id (remembered for this request: pylti1p3 asks several times)."""
+        if (iss, client_id) not in self._platforms:
+            query = select(LtiPlatform).where(LtiPlatform.issuer == iss)
+            if client_id:
+                found = self.session.scalar(query.where(LtiPlatform.client_id == client_id))
+            else:
+                candidates = self.session.scalars(query.limit(2)).all()
+                found = candidates[0] if len(candidates) == 1 else None  # ambiguous without client_id
+            self._platforms[(iss, client_id)] = found
+        return self._platforms[(iss, client_id)]
 
     def registration_for(self, platform: LtiPlatform) -> Registration:
-        signing = keys.signing_key(self.session, self.keys_path)
         registration = (Registration().set_issuer(platform.issuer).set_client_id(platform.client_id)
                         .set_auth_login_url(platform.auth_login_url).set_auth_token_url(platform.auth_token_url)
-                        .set_key_set_url(platform.key_set_url).set_key_set(platform.key_set)
-                        .set_tool_private_key(signing.private_pem).set_tool_public_key(signing.public_pem))
+                        .set_key_set_url(platform.key_set_url).set_key_set(platform.key_set))
+        if self.with_keys:
+            signing = keys.signing_key(self.session, self.keys_path)
+            registration.set_tool_private_key(signing.private_pem).set_tool_public_key(signing.public_pem)
         if platform.auth_audience:
             registration.set_auth_audience(platform.auth_audience)
         return registration

@@ -79,7 +79,7 @@ def login():  # type: ignore[no-untyped-def]
     state = app_state()
     settings = state.settings
     with state.db.sessions() as db_session:
-        conf = DatabaseToolConf(db_session, settings.keys_path)
+        conf = DatabaseToolConf(db_session, settings.keys_path, with_keys=False)
         platform = conf.find_platform(params["iss"], params.get("client_id"))
         if platform is None:
             return _refuse("This platform (issuer and client id) is not registered with the tool. "
@@ -131,7 +131,7 @@ def launch():  # type: ignore[no-untyped-def]
     state = app_state()
     try:
         with state.db.transaction() as db_session:
-            conf = DatabaseToolConf(db_session, state.settings.keys_path)
+            conf = DatabaseToolConf(db_session, state.settings.keys_path, with_keys=False)
             lti_request = _lti_request()
             message = ToolMessageLaunch(
                 lti_request, conf, session_service=SingleUseSessionService(launch_store()),
