@@ -94,10 +94,8 @@ def put(session: Session, key: DocumentKey, doc_id: str, content_type: str, cont
     existing = get(session, key, doc_id)
     check_preconditions(existing, Preconditions(pre.if_match, pre.if_none_match,
                                                 pre.require_for_overwrite and not merge))
-    if merge and existing is not None:
+    if merge and existing is not None:  # POST to a missing document stores it as it is, like PUT
         content_type, content = _merged(existing, content_type, content)
-    elif merge and is_json(content_type):
-        _json_object(content, "document")
     document = Document(content_type, content, etag_of(content), now_us())
     values = {"content_type": content_type, "content": content, "etag": document.etag,
               "updated_us": document.updated_us}

@@ -180,12 +180,10 @@ def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -
     out["id"] = out["id"].lower()
     out["stored"] = iso(stored_us)
     out["authority"] = authority
+    out.setdefault("version", "2.0.0" if version.startswith("2.") else "1.0.0")  # a sent version is kept
     if version.startswith("2."):
-        out["version"] = "2.0.0"
         if "timestamp" in out:
             out["timestamp"] = iso(to_us(parse_timestamp(out["timestamp"], "statement.timestamp")))
-    else:
-        out.setdefault("version", "1.0.0")
     out.setdefault("timestamp", out["stored"])
     return out
 

@@ -21,6 +21,9 @@ def test_put_then_get_sets_stored_authority_version(xapi: Xapi) -> None:
     assert got["id"] == body["id"] and got["verb"] == body["verb"]
     assert got["authority"]["account"]["name"] == "conformance-key"
     assert got["version"] == ("2.0.0" if xapi.version == "2.0.0" else "1.0.0")
+    kept = statement(version="1.0.3")
+    xapi.store(kept)
+    assert xapi.get(f"statements?statementId={kept['id']}").get_json()["version"] == "1.0.3"  # kept as sent
     stored = got["stored"]
     last_modified = parsedate_to_datetime(response.headers["Last-Modified"])
     assert stored.startswith(last_modified.strftime("%Y-%m-%dT%H:%M:%S"))

@@ -168,3 +168,31 @@ def test_valid_variants_pass(path: str, value) -> None:  # type: ignore[no-untyp
 def test_timestamps_with_offsets_convert_to_utc() -> None:
     assert parse_timestamp("2024-01-31T14:00:00+02:00", "t").hour == 12
     assert parse_timestamp("2024-01-31T12:00:00Z", "t") == parse_timestamp("2024-01-31T12:00:00.000+00:00", "t")
+
+
+@pytest.mark.parametrize("value", ["should fail", "01/011/2015", "2008-09-15T15:53:00.601-00",
+                                   "2008-09-15T15:53:00.601-0000", "2008-09-15T15:53:00.601-00:00"])
+def test_conformance_suite_invalid_timestamps(value: str) -> None:
+    with pytest.raises(InvalidStatement, match="statement.timestamp"):
+        validate_statements([statement(timestamp=value)])
+
+
+@pytest.mark.parametrize("value", ["2008-09-15 15:53:00.601+00:00", "2013-05-18T05:32:34.804Z", "2013-05-18T05:32:34Z"])
+def test_rfc3339_timestamps_accepted(value: str) -> None:
+    validate_statements([statement(timestamp=value)], "2.0.0")
+
+
+@pytest.mark.parametrize("version,ok", [("1.0", True), ("1.0.9", True), ("should fail", False), ("0.9.9", False),
+                                        ("1.1.0", False)])
+def test_statement_version_property(version: str, ok: bool) -> None:
+    if ok:
+        validate_statements([statement(version=version)])
+    else:
+        with pytest.raises(InvalidStatement, match="statement.version"):
+            validate_statements([statement(version=version)])
+
+
+@pytest.mark.parametrize("tag", ["de-419-DE", "a12345", ""])
+def test_invalid_language_tags(tag: str) -> None:
+    with pytest.raises(InvalidStatement, match="RFC 5646"):
+        validate_statements([statement(verb={"id": "http://x.org/v", "display": {tag: "x"}})])
