@@ -208,6 +208,7 @@ def test_head_and_cors(xapi: Xapi) -> None:
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://moodle.example.org"
     assert "X-Experience-API-Version" in preflight.headers["Access-Control-Allow-Headers"]
     assert "ETag" in preflight.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
 
 
 def test_2_0_converts_timestamps_to_utc_and_keeps_1_0_3_as_sent(xapi: Xapi) -> None:

@@ -196,3 +196,16 @@ def test_statement_version_property(version: str, ok: bool) -> None:
 def test_invalid_language_tags(tag: str) -> None:
     with pytest.raises(InvalidStatement, match="RFC 5646"):
         validate_statements([statement(verb={"id": "http://x.org/v", "display": {tag: "x"}})])
+
+
+@pytest.mark.parametrize("value,ok", [("PT1H0M0.1S", True), ("PT4H35M59.14S", True), ("PT16559.14S", True),
+                                      ("P3Y1M29DT4H35M59.14S", True), ("P3Y", True), ("P4W", True),
+                                      ("P4W1D", False), ("PA1H0M0S", False), ("should fail", False), (12345, False),
+                                      ({"key": "invalid"}, False), ("PT", False)])
+def test_conformance_suite_durations(value, ok: bool) -> None:  # type: ignore[no-untyped-def]
+    body = statement(result={"duration": value})
+    if ok:
+        validate_statements([body], "2.0.0")
+    else:
+        with pytest.raises(InvalidStatement, match="statement.result.duration"):
+            validate_statements([body], "2.0.0")

@@ -50,11 +50,10 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
 
     @bp.after_request
     def _headers(response: Response) -> Response:
-        origin = request.headers.get("Origin")
-        response.headers["Access-Control-Allow-Origin"] = origin or "*"
-        if origin:
-            response.headers["Access-Control-Allow-Credentials"] = "true"
-            response.headers["Vary"] = "Origin"
+        # Any origin may call with an explicit Authorization header; no Allow-Credentials, so a hostile page
+        # cannot ride on Basic credentials a browser has cached for this LRS.
+        response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin") or "*"
+        response.headers["Vary"] = "Origin"
         response.headers["Access-Control-Allow-Methods"] = ", ".join(METHODS)
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
