@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Text, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from courses.model import Question, Quiz
+from courses.model import Question
 from lti_tool.models import Attempt, QuizAttempt, QuizResponse
 from lti_tool.reports.learners import in_scope
 from lti_tool.reports.scope import ReportScope
@@ -77,65 +77,71 @@ def _chosen_keys(question: Question, response: Any) -> list[str]:
     return []
 
 
-def _ranked_first_attempts(scope: ReportScope, quiz: Quiz) -> Any:
-    """First attempts at the quiz with their rank by points (1 = best) and how many there are."""
-    return (select(QuizAttempt.id, QuizAttempt.seconds,
-                   func.row_number().over(order_by=(QuizAttempt.points.desc(), QuizAttempt.id)).label("rank"),
-                   func.count().over().label("n"))
-            .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
-            .where(in_scope(scope), QuizAttempt.quiz_id == quiz.id, QuizAttempt.number == 1)
-            .subquery("ranked"))
+def _ranked_first_attempts(scope: ReportScope) -> Any:
+    """First attempts at the scope's quizzes with their rank by points within the quiz (1 = best), how many took
+    the quiz (n) and the size of the upper and lower groups: k = 27 % of n rounded half up, at least 1, and 0
+    when fewer than two took the quiz."""
+    n = func.count().over(partition_by=QuizAttempt.quiz_id)
+    inner = (select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.seconds, n.label("n"),
+                    func.row_number().over(partition_by=QuizAttempt.quiz_id,
+                                           order_by=(QuizAttempt.points.desc(), QuizAttempt.id)).label("rank"))
+             .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
+             .where(in_scope(scope), QuizAttempt.quiz_id.in_([q.id for q in scope.quizzes]), QuizAttempt.number == 1)
+             .subquery("first_attempts"))
+    share = (inner.c.n * int(GROUP_SHARE * 100) + 50) // 100  # integer arithmetic: same rounding on both databases
+    k = case((inner.c.n < 2, 0), (share < 1, 1), else_=share)
+    return select(inner, k.label("k")).subquery("ranked")
 
 
-def group_size(n: int) -> int:
-    """27 % of the takers, rounded half up, at least one; 0 when fewer than two took the quiz."""
-    return max(1, int(n * GROUP_SHARE + 0.5)) if n >= 2 else 0
+def _total(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def item_analysis(session: Session, scope: ReportScope, quiz: Quiz, lang: str | None = None) -> list[ItemStats]:
-    ranked = _ranked_first_attempts(scope, quiz)
-    n, seconds = session.execute(select(func.count(), func.avg(ranked.c.seconds))).one()
-    k = group_size(n)
-    upper = ranked.c.rank <= k
-    lower = ranked.c.rank > n - k
-
-    def total(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
+def item_analysis(session: Session, scope: ReportScope, lang: str | None = None) -> list[ItemStats]:
+    """Every question of the scope's quizzes: three grouped queries, whatever the number of quizzes."""
+    ranked = _ranked_first_attempts(scope)
+    upper = ranked.c.rank <= ranked.c.k
+    lower = ranked.c.rank > ranked.c.n - ranked.c.k
+    per_quiz = {row.quiz_id: row for row in session.execute(
+        select(ranked.c.quiz_id, func.max(ranked.c.k).label("k"), func.avg(ranked.c.seconds).label("seconds"))
+        .group_by(ranked.c.quiz_id))}
     joined = QuizResponse.__table__.join(ranked, ranked.c.id == QuizResponse.quiz_attempt_id)
-    per_question = {row.question_id: row for row in session.execute(
-        select(QuizResponse.question_id, func.count().label("responses"),
-               total(QuizResponse.correct.is_(True)).label("correct"),
-               total(and_(QuizResponse.correct.is_(True), upper)).label("upper_correct"),
-               total(and_(QuizResponse.correct.is_(True), lower)).label("lower_correct"))
-        .select_from(joined).group_by(QuizResponse.question_id))}
-    choice_ids = [q.id for q in quiz.questions if q.type in CHOICE_TYPES]
-    answers: dict[str, list[tuple[Any, int, int]]] = {}
-    if choice_ids:
+    right = QuizResponse.correct.is_(True)
+    per_question = {(row.quiz_id, row.question_id): row for row in session.execute(
+        select(ranked.c.quiz_id, QuizResponse.question_id, func.count().label("responses"),
+               _total(right).label("correct"), _total(and_(right, upper)).label("upper_correct"),
+               _total(and_(right, lower)).label("lower_correct"))
+        .select_from(joined).group_by(ranked.c.quiz_id, QuizResponse.question_id))}
+    choice_keys = [f"{quiz.id}/{q.id}" for quiz, q in scope.questions() if q.type in CHOICE_TYPES]
+    answers: dict[tuple[str, str], list[tuple[Any, int, int]]] = {}
+    if choice_keys:
+        response = cast(QuizResponse.response, Text)
         for row in session.execute(
-                select(QuizResponse.question_id, cast(QuizResponse.response, Text).label("response"),
-                       func.count().label("chosen"), total(upper).label("upper"))
-                .select_from(joined).where(QuizResponse.question_id.in_(choice_ids))
-                .group_by(QuizResponse.question_id, cast(QuizResponse.response, Text))):
-            answers.setdefault(row.question_id, []).append(
+                select(ranked.c.quiz_id, QuizResponse.question_id, response.label("response"),
+                       func.count().label("chosen"), _total(upper).label("upper"))
+                .select_from(joined)
+                .where((ranked.c.quiz_id + literal("/") + QuizResponse.question_id).in_(choice_keys))
+                .group_by(ranked.c.quiz_id, QuizResponse.question_id, response)):
+            answers.setdefault((row.quiz_id, row.question_id), []).append(
                 (json.loads(row.response) if row.response else None, int(row.chosen), int(row.upper)))
-    per_item_seconds = float(seconds) / len(quiz.questions) if seconds is not None and quiz.questions else None
     found = []
-    for question in quiz.questions:
-        row = per_question.get(question.id)
+    for quiz, question in scope.questions():
+        row, taken = per_question.get((quiz.id, question.id)), per_quiz.get(quiz.id)
+        k = int(taken.k) if taken else 0
         responses, correct = (int(row.responses), int(row.correct)) if row else (0, 0)
         options = _options(question, lang) if question.type in CHOICE_TYPES else []
         by_key = {o.key: o for o in options}
-        for response, chosen, chosen_upper in answers.get(question.id, []):
-            for key in _chosen_keys(question, response):
+        for value, chosen, chosen_upper in answers.get((quiz.id, question.id), []):
+            for key in _chosen_keys(question, value):
                 if key in by_key:
                     by_key[key].chosen += chosen
                     by_key[key].chosen_by_upper += chosen_upper
+        seconds = taken.seconds if taken else None
         found.append(ItemStats(
             quiz_id=quiz.id, question=question, responses=responses, correct=correct,
             facility=correct / responses if responses else None,
             discrimination=(int(row.upper_correct) - int(row.lower_correct)) / k if row and k else None,
-            seconds=per_item_seconds, options=options))
+            seconds=float(seconds) / len(quiz.questions) if seconds is not None else None, options=options))
     return found
 
 
@@ -157,37 +163,34 @@ class OutcomeMastery:
 
 def outcome_mastery(session: Session, scope: ReportScope, lang: str | None = None) -> list[OutcomeMastery]:
     """Per EQF outcome of the course: correct share over each learner's LATEST attempt at every quiz, and how
-    many learners answered at least `MASTERY` of that outcome's questions correctly."""
+    many learners answered at least `MASTERY` of that outcome's questions correctly. The question -> outcome map
+    comes from the course files and joins the responses as a small literal table."""
     questions: dict[str, list[str]] = {o.id: [] for o in scope.course.outcomes}
+    mapping = []
     for quiz, question in scope.questions():
         for outcome_id in question.outcomes:
             questions.setdefault(outcome_id, []).append(f"{quiz.id}/{question.id}")
-    latest = (select(func.max(QuizAttempt.id)).join(Attempt, Attempt.id == QuizAttempt.attempt_id)
-              .where(in_scope(scope), QuizAttempt.quiz_id.in_([q.id for q in scope.quizzes]))
-              .group_by(Attempt.user_pk, QuizAttempt.quiz_id))
-    key = QuizAttempt.quiz_id + literal("/") + QuizResponse.question_id
-    assessed = [o for o, keys in questions.items() if keys]
-    columns = []
-    for outcome_id in assessed:
-        mine = key.in_(questions[outcome_id])
-        columns += [func.sum(case((mine, 1), else_=0)), func.sum(case((and_(mine, QuizResponse.correct.is_(True)),
-                                                                       1), else_=0))]
-    totals = {o: [0, 0, 0, 0] for o in assessed}  # responses, correct, learners, mastered
-    if assessed:
-        rows = session.execute(
-            select(Attempt.user_pk, *columns)
+            mapping.append(select(literal(quiz.id).label("quiz_id"), literal(question.id).label("question_id"),
+                                  literal(outcome_id).label("outcome_id")))
+    totals: dict[str, tuple[int, int, int, int]] = {}
+    if mapping:
+        outcome_of = mapping[0].union_all(*mapping[1:]).subquery("outcome_of") if len(mapping) > 1 \
+            else mapping[0].subquery("outcome_of")
+        latest = (select(func.max(QuizAttempt.id)).join(Attempt, Attempt.id == QuizAttempt.attempt_id)
+                  .where(in_scope(scope), QuizAttempt.quiz_id.in_([q.id for q in scope.quizzes]))
+                  .group_by(Attempt.user_pk, QuizAttempt.quiz_id))
+        per_learner = (
+            select(outcome_of.c.outcome_id, func.count().label("answered"),
+                   _total(QuizResponse.correct.is_(True)).label("right"))
             .select_from(QuizResponse).join(QuizAttempt, QuizAttempt.id == QuizResponse.quiz_attempt_id)
             .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
-            .where(QuizAttempt.id.in_(latest)).group_by(Attempt.user_pk))
-        for row in rows:
-            for i, outcome_id in enumerate(assessed):
-                answered, right = int(row[1 + 2 * i] or 0), int(row[2 + 2 * i] or 0)
-                if answered:
-                    entry = totals[outcome_id]
-                    entry[0] += answered
-                    entry[1] += right
-                    entry[2] += 1
-                    entry[3] += 1 if right >= MASTERY * answered else 0
+            .join(outcome_of, and_(outcome_of.c.quiz_id == QuizAttempt.quiz_id,
+                                   outcome_of.c.question_id == QuizResponse.question_id))
+            .where(QuizAttempt.id.in_(latest)).group_by(Attempt.user_pk, outcome_of.c.outcome_id).subquery())
+        totals = {row.outcome_id: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in session.execute(
+            select(per_learner.c.outcome_id, func.sum(per_learner.c.answered), func.sum(per_learner.c.right),
+                   func.count(), _total(per_learner.c.right * 100 >= per_learner.c.answered * int(MASTERY * 100)))
+            .group_by(per_learner.c.outcome_id))}
     described = {o.id: o for o in scope.course.outcomes}
     found = []
     for outcome_id, keys in questions.items():

@@ -144,8 +144,7 @@ def items(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
 
 def _item_stats(scope: ReportScope) -> list[item_queries.ItemStats]:
     with app_state().db.sessions() as session:
-        return [stat for quiz in scope.quizzes
-                for stat in item_queries.item_analysis(session, scope, quiz, _lang(scope))]
+        return item_queries.item_analysis(session, scope, _lang(scope))
 
 
 @bp.get("/<int:context_pk>/<course_id>/outcomes")

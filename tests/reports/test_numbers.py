@@ -57,7 +57,7 @@ def test_learner_rows(app, seeded, scope):
 
 def test_item_analysis(app, scope):
     with app_state(app).db.sessions() as session:
-        stats = {s.question.id: s for s in item_analysis(session, scope, scope.quizzes[0])}
+        stats = {s.question.id: s for s in item_analysis(session, scope)}
     expect = {"q1": (0.6, 1.0, []), "q2": (1.0, 0.0, ["too_easy"]), "q3": (0.4, 1.0, []),
               "q4": (0.2, 1.0, []), "q5": (0.0, 0.0, ["too_hard"]), "q6": (0.6, -1.0, ["misleading"])}
     for qid, (facility, discrimination, flags) in expect.items():

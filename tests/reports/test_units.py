@@ -10,7 +10,7 @@ from courses.model import LocalizedText, Question
 from lti_tool.reports.charts import Bar, bar_chart
 from lti_tool.reports.exports import Table, to_csv, to_xlsx
 from lti_tool.reports.filters import BadFilter, parse_filter
-from lti_tool.reports.items import ItemStats, Option, group_size
+from lti_tool.reports.items import ItemStats, Option
 from lti_tool.reports.timeline import sentence
 
 
@@ -25,10 +25,6 @@ def test_a_distractor_the_top_group_prefers_is_misleading():
     assert _stats([Option("a", "A", True, 5, 2), Option("b", "B", False, 5, 2)]).flags == []
     assert _stats([], facility=0.95, discrimination=-0.1).flags == ["too_easy", "misleading"]
     assert _stats([], facility=0.1).flags == ["too_hard"]
-
-
-def test_group_size_is_27_percent_rounded():
-    assert [group_size(n) for n in (0, 1, 2, 5, 10, 100, 1000)] == [0, 0, 1, 1, 3, 27, 270]
 
 
 def test_chart_escapes_labels():
