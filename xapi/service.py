@@ -114,6 +114,13 @@ class _Indexed:
         for member in agent.get("member", []):
             self.add("agent", agent_key(member), False)
 
+    def object(self, obj: dict, direct: bool) -> None:
+        kind = obj.get("objectType", "Activity")
+        if kind == "Activity":
+            self.add("activity", obj["id"], direct)
+        elif kind in ("Agent", "Group"):
+            self.agent(obj, direct)
+
     def activities(self, context: dict | None) -> None:
         for items in (context or {}).get("contextActivities", {}).values():
             for item in items if isinstance(items, list) else [items]:
@@ -134,19 +141,10 @@ def _index_rows(statement: dict) -> _Indexed:
     indexed.agent(statement["actor"], True)
     indexed.add("verb", statement["verb"]["id"], True)
     obj = statement["object"]
-    kind = obj.get("objectType", "Activity")
-    if kind == "Activity":
-        indexed.add("activity", obj["id"], True)
-    elif kind in ("Agent", "Group"):
-        indexed.agent(obj, True)
-    elif kind == "SubStatement":
+    indexed.object(obj, True)
+    if obj.get("objectType") == "SubStatement":
         indexed.agent(obj["actor"], False)
-        inner = obj["object"]
-        inner_kind = inner.get("objectType", "Activity")
-        if inner_kind == "Activity":
-            indexed.add("activity", inner["id"], False)
-        elif inner_kind in ("Agent", "Group"):
-            indexed.agent(inner, False)
+        indexed.object(obj["object"], False)
         indexed.activities(obj.get("context"))
         indexed.context_agents(obj.get("context"))
     context = statement.get("context") or {}

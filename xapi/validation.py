@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from xapi.errors import InvalidStatement
 from xapi.vocabulary import INTERACTION_COMPONENTS, Verb
@@ -108,6 +108,13 @@ def check_extensions(value: Any, path: str) -> None:
         check_iri(key, f"{path}[{key!r}]")
 
 
+def check_optional(value: dict, path: str, checks: dict[str, Callable[[Any, str], Any]]) -> None:
+    """Run each check on the properties that are present (`checks` maps property name -> check)."""
+    for key, check in checks.items():
+        if key in value:
+            check(value[key], f"{path}.{key}")
+
+
 def check_duration(value: Any, path: str) -> None:
     if not isinstance(value, str) or not DURATION_RE.match(value):
         fail(path, "must be an ISO 8601 duration (e.g. PT1H30M)")
@@ -181,6 +188,12 @@ class Validator:
         elif not identified:
             fail(f"{path}.member", "is required for an anonymous Group (no inverse functional identifier)")
 
+    def only_group(self, value: Any, path: str) -> None:
+        """context.team and contextGroups[].group: a Group, never an Agent."""
+        if not isinstance(value, dict) or value.get("objectType") != "Group":
+            fail(path, "must be a Group (objectType \"Group\")")
+        self.group(value, path)
+
     def _ifis(self, value: dict, path: str, *, required: bool) -> bool:
         found = [k for k in AGENT_IFIS if k in value]
         if len(found) > 1:
@@ -221,15 +234,8 @@ class Validator:
 
     def definition(self, value: Any, path: str) -> None:
         _object(value, path, DEFINITION_KEYS)
-        for key in ("name", "description"):
-            if key in value:
-                check_language_map(value[key], f"{path}.{key}")
-        if "type" in value:
-            check_iri(value["type"], f"{path}.type")
-        if "moreInfo" in value:
-            check_iri(value["moreInfo"], f"{path}.moreInfo")
-        if "extensions" in value:
-            check_extensions(value["extensions"], f"{path}.extensions")
+        check_optional(value, path, {"name": check_language_map, "description": check_language_map,
+                                     "type": check_iri, "moreInfo": check_iri, "extensions": check_extensions})
         interaction = value.get("interactionType")
         lists = [k for k in ("choices", "scale", "source", "target", "steps") if k in value]
         if interaction is None:
@@ -300,27 +306,14 @@ class Validator:
                 fail(f"{path}.score.raw", "must not be less than min")
             if "raw" in numbers and "max" in numbers and numbers["raw"] > numbers["max"]:
                 fail(f"{path}.score.raw", "must not be greater than max")
-        for key in ("success", "completion"):
-            if key in value:
-                _bool(value[key], f"{path}.{key}")
-        if "response" in value:
-            _string(value["response"], f"{path}.response")
-        if "duration" in value:
-            check_duration(value["duration"], f"{path}.duration")
-        if "extensions" in value:
-            check_extensions(value["extensions"], f"{path}.extensions")
+        check_optional(value, path, {"success": _bool, "completion": _bool, "response": _string,
+                                     "duration": check_duration, "extensions": check_extensions})
 
     def context(self, value: Any, path: str, object_kind: str) -> None:
         _object(value, path, CONTEXT_KEYS_2 if self.v2 else CONTEXT_KEYS)
-        if "registration" in value:
-            check_uuid(value["registration"], f"{path}.registration")
-        if "instructor" in value:
-            self.agent(value["instructor"], f"{path}.instructor")
-        if "team" in value:
-            team = value["team"]
-            if not isinstance(team, dict) or team.get("objectType") != "Group":
-                fail(f"{path}.team", "must be a Group (objectType \"Group\")")
-            self.group(team, f"{path}.team")
+        check_optional(value, path, {"registration": check_uuid, "instructor": self.agent, "team": self.only_group,
+                                     "language": check_language_tag, "statement": self.statement_ref,
+                                     "extensions": check_extensions})
         if "contextActivities" in value:
             activities = _object(value["contextActivities"], f"{path}.contextActivities",
                                  {"parent", "grouping", "category", "other"})
@@ -332,12 +325,6 @@ class Validator:
                 _string(value[key], f"{path}.{key}")
                 if object_kind != "Activity":
                     fail(f"{path}.{key}", "may only be used when the statement's object is an Activity")
-        if "language" in value:
-            check_language_tag(value["language"], f"{path}.language")
-        if "statement" in value:
-            self.statement_ref(value["statement"], f"{path}.statement")
-        if "extensions" in value:
-            check_extensions(value["extensions"], f"{path}.extensions")
         for key, inner, kind in (("contextAgents", "agent", "contextAgent"), ("contextGroups", "group", "contextGroup")):
             if key not in value:
                 continue
@@ -351,9 +338,7 @@ class Validator:
                 if inner == "agent":
                     self.agent(item[inner], f"{where}.agent", allow_group=False)
                 else:
-                    if not isinstance(item[inner], dict) or item[inner].get("objectType") != "Group":
-                        fail(f"{where}.group", "must be a Group")
-                    self.group(item[inner], f"{where}.group")
+                    self.only_group(item[inner], f"{where}.group")
                 if "relevantTypes" in item:
                     types = item["relevantTypes"]
                     if not isinstance(types, list) or not types:
