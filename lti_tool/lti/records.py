@@ -5,7 +5,7 @@ import uuid
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lti_tool.lti import claims as C
@@ -16,20 +16,18 @@ T = TypeVar("T")
 
 
 def get_or_create(session: Session, model: type[T], lookup: dict[str, Any], **values: Any) -> T:
-    """Select, else insert in a savepoint; a concurrent insert by another worker is picked up, not an error."""
+    """Select, else INSERT ... ON CONFLICT DO NOTHING and select again.
+
+    A concurrent insert by another worker is picked up, not an error, and no savepoint is needed (with pysqlite a
+    savepoint released outside an explicit BEGIN would commit early and break the caller's one transaction).
+    """
     query = select(model).filter_by(**lookup)
     row = session.scalar(query)
     if row is not None:
         return row
-    try:
-        with session.begin_nested():
-            row = model(**lookup, **values)
-            session.add(row)
-    except IntegrityError:
-        row = session.scalar(query)
-        if row is None:
-            raise
-    return row
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(model).values(**lookup, **values).on_conflict_do_nothing())
+    return session.scalars(query).one()
 
 
 def _text(value: Any, limit: int = 1000) -> str | None:
