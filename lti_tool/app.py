@@ -57,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_reports(app)
     from lti_tool.views import packages as package_views
+    from lti_tool.views.scorm_player import register_scorm_player
 
     app.register_blueprint(package_views.bp)
+    register_scorm_player(app)
     return app

@@ -69,3 +69,31 @@ class ScormSco(Base):
     position: Mapped[int] = mapped_column(Integer)
 
     package: Mapped[ScormPackage] = relationship(back_populates="scos")
+
+
+class ScormAttempt(Base):
+    """One learner's attempt at one SCO through one LTI resource link; `cmi` is the last committed CMI data
+    of the current session (interactions of earlier sessions are already in the LRS)."""
+
+    __tablename__ = "scorm_attempt"
+    __table_args__ = (UniqueConstraint("user_pk", "resource_link_pk", "sco_id", "number",
+                                       name="uq_scorm_attempt_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    package_id: Mapped[str] = mapped_column(ForeignKey("scorm_package.id", ondelete="CASCADE"), index=True)
+    sco_id: Mapped[int] = mapped_column(ForeignKey("scorm_sco.id", ondelete="CASCADE"))
+    user_pk: Mapped[int] = mapped_column(Integer, index=True)
+    resource_link_pk: Mapped[int] = mapped_column(Integer, index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    registration: Mapped[str] = mapped_column(String(36))
+    cmi: Mapped[dict] = mapped_column(JSON, default=dict)
+    completion: Mapped[str] = mapped_column(String(20), default="unknown")
+    success: Mapped[str] = mapped_column(String(20), default="unknown")
+    score_scaled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    total_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    suspended: Mapped[bool] = mapped_column(default=False)
+    finished: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -19,7 +19,7 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 
 
-def make_launch(app, role: str, who: str) -> str:
+def make_launch(app, role: str, who: str, custom: dict | None = None, link: str = "L1") -> str:
     with app.test_request_context():
         with app_state().db.transaction() as session:
             platform = session.query(LtiPlatform).first() or LtiPlatform(
@@ -29,7 +29,8 @@ def make_launch(app, role: str, who: str) -> str:
             session.flush()
             row = record_launch(session, platform, {
                 "sub": who, C.MESSAGE_TYPE: "LtiResourceLinkRequest", C.DEPLOYMENT_ID: "dep-1", C.ROLES: [role],
-                C.CONTEXT: {"id": "C1", "title": "Course"}, C.RESOURCE_LINK: {"id": "L1", "title": "Link"}})
+                C.CONTEXT: {"id": "C1", "title": "Course"}, C.RESOURCE_LINK: {"id": link, "title": "Link"},
+                C.CUSTOM: custom or {}})
             launch_id = row.id
         assert load_launch(launch_id) is not None
     return launch_id

@@ -1,0 +1,172 @@
+"""Imported SCORM packages played through LTI: sessions and commits, ONE transaction per call.
+
+A commit (the CMI data scorm-again posts) updates the learner's attempt, stores the xAPI statements it means
+(scorm.cmi_xapi) in the embedded LRS, and queues the score for the platform's gradebook (AGS outbox), like
+lti_tool.progress does for our own curricula. A resource link opens a package when its `course` custom
+parameter is `pkg:<package id>`.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lti_tool.config import Settings
+from lti_tool.db import Database
+from lti_tool.identity import LaunchContext
+from lti_tool.models import OutboxMessage, utcnow
+from lti_tool.progress import AGS_SCORE, NoContent
+from scorm.cmi_xapi import commit_statements, read_cmi, resume_cmi
+from scorm.models import ScormAttempt, ScormPackage, ScormSco
+from xapi.builders import CourseStatements, Learner
+from xapi.service import store_statements
+from xapi.vocabulary import Verb
+
+PACKAGE_PREFIX = "pkg:"
+
+
+class CommitRefused(PermissionError):
+    """The commit is for an attempt of someone else, or of a session already terminated."""
+
+
+@dataclass(frozen=True)
+class Session_:
+    attempt_id: int
+    cmi: dict
+
+
+def package_id_of(launch: LaunchContext) -> str | None:
+    course = launch.course_id or ""
+    return course[len(PACKAGE_PREFIX):] if course.startswith(PACKAGE_PREFIX) else None
+
+
+def runtime_version(kind: str) -> str:
+    return "scorm12" if kind == "scorm12" else "scorm2004"
+
+
+def linked_package(session: Session, launch: LaunchContext) -> ScormPackage:
+    package_id = package_id_of(launch)
+    package = session.get(ScormPackage, package_id) if package_id else None
+    if package is None or launch.resource_link_pk is None:
+        raise NoContent("This activity is not linked to an imported SCORM package.")
+    return package
+
+
+def _builder(settings: Settings, launch: LaunchContext, package: ScormPackage, registration: str) -> CourseStatements:
+    return CourseStatements(
+        base_iri=settings.activity_iri_base, course_id=f"pkg-{package.id}", registration=registration,
+        learner=Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email),
+        with_names=settings.actor_names, course_title={"und": package.title}, language=launch.locale)
+
+
+def _learner_fields(settings: Settings, launch: LaunchContext, version: str) -> dict:
+    name = (launch.name or "") if settings.actor_names else ""
+    if version == "scorm12":
+        return {"core": {"student_id": launch.user_sub[:255], "student_name": name[:255]}}
+    return {"learner_id": launch.user_sub[:4000], "learner_name": name[:250]}
+
+
+def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int) -> Session_:
+    """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`."""
+    with db.transaction() as session:
+        package = linked_package(session, launch)
+        sco = session.get(ScormSco, sco_pk)
+        if sco is None or sco.package_id != package.id:
+            raise NoContent("This item is not part of the linked package.")
+        version = runtime_version(package.kind)
+        attempt = session.scalar(select(ScormAttempt).where(
+            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
+            ScormAttempt.sco_id == sco.id).order_by(ScormAttempt.number.desc()).limit(1))
+        resumed = attempt is not None and not attempt.finished
+        if not resumed:
+            attempt = ScormAttempt(package_id=package.id, sco_id=sco.id, user_pk=launch.user_pk,
+                                   resource_link_pk=launch.resource_link_pk,
+                                   number=(attempt.number + 1) if attempt else 1, registration=str(uuid.uuid4()),
+                                   cmi={}, completion="unknown", success="unknown", total_seconds=0.0, sessions=0,
+                                   suspended=False, finished=False)
+            session.add(attempt)
+        cmi = resume_cmi(attempt.cmi, version) if resumed else {}
+        attempt.cmi = cmi  # the baseline the next commit is compared with (no interactions: a new session)
+        attempt.sessions += 1
+        attempt.updated_at = utcnow()
+        session.flush()
+        builder = _builder(settings, launch, package, attempt.registration)
+        statements = [builder.session_event(Verb.INITIALIZED, module_id=sco.identifier)]
+        if resumed and attempt.suspended:
+            statements.append(builder.session_event(Verb.RESUMED, module_id=sco.identifier))
+        store_statements(session, statements)
+        loaded = _merge(cmi, _learner_fields(settings, launch, version))
+        if sco.mastery is not None:
+            loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
+                            if version == "scorm12" else {"scaled_passing_score": f"{sco.mastery:g}"})
+        return Session_(attempt.id, loaded)
+
+
+def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merge(merged.get(key, {}), value) if isinstance(value, Mapping) else value
+    return merged
+
+
+def record_commit(db: Database, settings: Settings, launch: LaunchContext, attempt_id: int, cmi: Mapping[str, Any],
+                  *, terminated: bool) -> ScormAttempt:
+    """One commit from the runtime: update the attempt, store the statements, queue the grade if it changed."""
+    with db.transaction() as session:
+        attempt = session.get(ScormAttempt, attempt_id)
+        if attempt is None or attempt.user_pk != launch.user_pk or attempt.resource_link_pk != launch.resource_link_pk:
+            raise CommitRefused("This attempt does not belong to your launch.")
+        if attempt.finished:
+            raise CommitRefused("This attempt is finished; open the activity again to start a new one.")
+        package = session.get(ScormPackage, attempt.package_id)
+        sco = session.get(ScormSco, attempt.sco_id)
+        version = runtime_version(package.kind)
+        before, after = read_cmi(attempt.cmi, version), read_cmi(cmi, version)
+        builder = _builder(settings, launch, package, attempt.registration)
+        statements = commit_statements(builder, sco.identifier, {"und": sco.title}, before, after,
+                                       terminated=terminated)
+        graded = (after.completion, after.success, after.scaled) != (attempt.completion, attempt.success,
+                                                                     attempt.score_scaled)
+        attempt.cmi = dict(cmi)
+        attempt.completion, attempt.success, attempt.score_scaled = after.completion, after.success, after.scaled
+        attempt.progress = after.progress
+        attempt.updated_at = utcnow()
+        if terminated:
+            attempt.total_seconds += after.session_seconds or 0.0  # once per session: never doubled
+            attempt.suspended = after.exit == "suspend"
+            attempt.finished = not attempt.suspended
+        if statements:
+            store_statements(session, statements)
+        if graded:
+            _queue_grade(session, launch, package)
+        return attempt
+
+
+def _queue_grade(session: Session, launch: LaunchContext, package: ScormPackage) -> None:
+    """The link's grade: the mean of the latest scaled score of each SCO the learner has a score for."""
+    session.flush()
+    latest = {}
+    for attempt in session.scalars(select(ScormAttempt).where(
+            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk)
+            .order_by(ScormAttempt.number)):
+        latest[attempt.sco_id] = attempt
+    scos = session.scalar(select(func.count()).select_from(ScormSco).where(
+        ScormSco.package_id == package.id, ScormSco.organization == package.default_organization,
+        ScormSco.scorm_type == "sco")) or 1
+    scored = [a.score_scaled for a in latest.values() if a.score_scaled is not None]
+    complete = sum(1 for a in latest.values() if a.completion == "completed") >= scos
+    decided = any(a.success in ("passed", "failed") for a in latest.values()) or bool(scored)
+    score = {
+        "userId": launch.user_sub,
+        "scoreGiven": round(max(0.0, sum(scored) / len(scored)) * 100, 2) if scored else (100.0 if complete else 0.0),
+        "scoreMaximum": 100,
+        "activityProgress": "Completed" if complete else "InProgress",
+        "gradingProgress": "FullyGraded" if complete or decided else "Pending",
+        "timestamp": utcnow().isoformat(timespec="milliseconds"),
+    }
+    session.add(OutboxMessage(kind=AGS_SCORE, platform_id=launch.platform_pk, payload={
+        "resource_link_pk": launch.resource_link_pk, "score": score, "label": package.title,
+        "resource_id": PACKAGE_PREFIX + package.id}))

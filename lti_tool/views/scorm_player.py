@@ -1,0 +1,106 @@
+"""Imported SCORM packages inside the platform: the player page (scorm-again as the runtime, the SCO in a frame),
+the session/commit API it calls, and the package files.
+
+Package files are served under the package's random 128-bit id without a launch check (a SCO's relative links
+cannot carry the launch id); the commit API needs the launch like every learner action.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
+    url_for
+from sqlalchemy import select
+
+from lti_tool.identity import current_learner, require_launch
+from lti_tool.progress import NoContent
+from lti_tool.scorm_playback import CommitRefused, linked_package, package_id_of, record_commit, runtime_version, \
+    start_session
+from lti_tool.state import app_state
+from scorm.models import ScormSco
+from xapi.errors import InvalidStatement
+
+bp = Blueprint("scorm_play", __name__, url_prefix="/scorm")
+MAX_COMMIT_BYTES = 2 * 1024 * 1024
+CONTENT_POLICY = ("default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; img-src 'self' data: blob: https:; "
+                  "media-src 'self' blob: https:; object-src 'none'; frame-ancestors 'self'")
+"""Third-party SCOs use inline scripts and eval; they may only talk to this origin and be framed by the player."""
+
+
+def _refusal(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(result=False, errorCode=101, error=message), status
+
+
+@bp.get("/play")
+@require_launch()
+def play():  # type: ignore[no-untyped-def]
+    launch = current_learner()
+    state = app_state()
+    with state.db.sessions() as session:
+        try:
+            package = linked_package(session, launch)
+        except NoContent as exc:
+            abort(404, description=str(exc))
+        scos = list(session.scalars(select(ScormSco).where(
+            ScormSco.package_id == package.id, ScormSco.organization == package.default_organization)
+            .order_by(ScormSco.position)))
+        config = {
+            "version": runtime_version(package.kind),
+            "scos": [{"id": s.id, "title": s.title, "url": url_for("scorm_play.content", package_id=package.id,
+                                                                   path=s.href)} for s in scos],
+            "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
+        }
+        return render_template("scorm/play.html", package=package, scos=scos, config=config)
+
+
+@bp.post("/session/<int:sco_pk>")
+@require_launch()
+def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
+    launch = current_learner()
+    state = app_state()
+    try:
+        opened = start_session(state.db, state.settings, launch, sco_pk)
+    except NoContent as exc:
+        return _refusal(404, str(exc))
+    return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, commitUrl=url_for(
+        "scorm_play.commit", attempt_id=opened.attempt_id, launch=launch.launch_id))
+
+
+@bp.post("/commit/<int:attempt_id>")
+@require_launch()
+def commit(attempt_id: int):  # type: ignore[no-untyped-def]
+    if (request.content_length or 0) > MAX_COMMIT_BYTES:
+        return _refusal(413, f"commit larger than {MAX_COMMIT_BYTES} bytes")
+    body = request.get_json(force=True, silent=True)  # the terminating commit is a sendBeacon (text/plain)
+    if not isinstance(body, dict) or not isinstance(body.get("cmi"), dict):
+        return _refusal(400, "expected a JSON object with a `cmi` object, as scorm-again commits it")
+    state = app_state()
+    try:
+        record_commit(state.db, state.settings, current_learner(), attempt_id, body["cmi"],
+                      terminated=request.args.get("terminate") == "true")
+    except CommitRefused as exc:
+        return _refusal(409 if "finished" in str(exc) else 403, str(exc))
+    except InvalidStatement as exc:
+        return _refusal(400, f"the CMI data does not make valid xAPI statements: {exc}")
+    return jsonify(result=True, errorCode=0)
+
+
+@bp.get("/content/<package_id>/<path:path>")
+def content(package_id: str, path: str):  # type: ignore[no-untyped-def]
+    if len(package_id) != 32 or not package_id.isalnum():
+        abort(404)
+    response = send_from_directory(app_state().settings.packages_path / package_id, path, max_age=300)
+    response.headers["Content-Security-Policy"] = CONTENT_POLICY
+    return response
+
+
+def _packages_open_their_player():  # type: ignore[no-untyped-def]
+    """A launch whose link points to a package lands on the SCORM player instead of the course player."""
+    if request.endpoint == "player.start":
+        launch = current_learner()
+        if launch is not None and package_id_of(launch):
+            return redirect(url_for("scorm_play.play", launch=launch.launch_id), code=303)
+    return None
+
+
+def register_scorm_player(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.before_request(_packages_open_their_player)
