@@ -322,15 +322,15 @@ def query_statements(session: Session, query: StatementQuery, *, max_limit: int 
     target's agents, verb, activities and registration (xAPI 1.0.3 "Filter Conditions for StatementRefs").
     """
     st, ix = storage.statement, storage.statement_index
-    filters = []
-    if query.agent:
-        filters.append(("agent", query.agent, not query.related_agents))
-    if query.verb:
-        filters.append(("verb", query.verb, False))
-    if query.activity:
-        filters.append(("activity", query.activity, not query.related_activities))
+    filters = []  # most selective first: the first one drives the index scan, the others are EXISTS probes
     if query.registration:
         filters.append(("registration", query.registration.lower(), False))
+    if query.agent:
+        filters.append(("agent", query.agent, not query.related_agents))
+    if query.activity:
+        filters.append(("activity", query.activity, not query.related_activities))
+    if query.verb:
+        filters.append(("verb", query.verb, False))
     seq_col = st.c.seq
     stmt = select(st.c.seq, st.c.body)
     if filters:
