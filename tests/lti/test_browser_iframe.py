@@ -1,0 +1,78 @@
+"""A real browser (Debian's chromium) launching the tool inside a cross-site iframe, as Moodle embeds it.
+
+The platform page is on http://localhost:<port>, the tool on http://127.0.0.1:<port>: different sites, so the
+launch POST inside the iframe is a cross-site request. With `Secure; SameSite=None; Partitioned` the state cookie
+travels and the lesson opens; with `SameSite=Lax` it does not, and the tool offers "open in a new window".
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from lti_tool.demo.platform import PlatformState, platform_blueprint
+from lti_tool.state import app_state
+from tests.conftest import empty_all_tables
+from tests.lti.conftest import build_tool, register
+from tests.lti.support import Server, free_port, rsa_key
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium():  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def embedded_launch(chromium, database_url: str, tmp_path: Path, secure: bool) -> str:
+    """Serve tool + platform, open the platform's course page with the tool in an iframe, return the frame text."""
+    tool_port, platform_port = free_port(), free_port()
+    tool = build_tool(database_url, tmp_path / "instance", tool_port, secure_cookies=secure)
+    platform_url = f"http://localhost:{platform_port}"
+    tool_url = f"http://127.0.0.1:{tool_port}"
+    state = PlatformState(
+        issuer=platform_url, client_id="client-1", deployment_id="dep-1", private_pem=rsa_key("platform")[0],
+        tool_login_url=tool_url + "/lti/login", tool_launch_url=tool_url + "/lti/launch",
+        tool_jwks_url=tool_url + "/lti/jwks.json", redirect_uris=[tool_url + "/lti/launch"])
+    state.links["link-1"] = {"title": "Course", "custom": {"course": "mini-course"}, "lineitem": None}
+    platform = Flask("iframe-platform")
+    platform.register_blueprint(platform_blueprint("platform", "", lambda: state))
+    platform.add_url_rule("/course", view_func=lambda: (
+        '<!doctype html><title>Moodle course</title><h1>Course</h1>'
+        '<iframe id="tool" style="width:900px;height:700px" '
+        'src="/start/resource/learner-1?link=link-1"></iframe>'))
+    register(tool, platform_url, "client-1", "dep-1", platform_url + "/jwks")
+    servers = [Server(tool, tool_port), Server(platform, platform_port)]
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(platform_url + "/course")
+        frame = page.frame_locator("#tool")
+        frame.locator("h1").first.wait_for(timeout=20000)
+        return frame.locator("main").inner_text(timeout=20000)
+    finally:
+        context.close()
+        for server in servers:
+            server.close()
+        app_state(tool).db.dispose()
+        empty_all_tables(database_url)
+
+
+def test_launch_in_cross_site_iframe_with_partitioned_secure_cookie(chromium, database_url, tmp_path):
+    text = embedded_launch(chromium, database_url, tmp_path, secure=True)
+    assert "Refugee protection essentials" in text and "could not be completed" not in text
+
+
+def test_lax_cookie_fails_in_iframe_and_offers_a_new_window(chromium, database_url, tmp_path):
+    text = embedded_launch(chromium, database_url, tmp_path, secure=False)
+    assert "Open the activity in a new window" in text
