@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from sqlalchemy import Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -26,15 +27,22 @@ def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequ
     """Insert many rows given as tuples in `columns` order."""
     if not rows:
         return
-    raw = session.connection().connection.dbapi_connection
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
     names = ", ".join(columns)
-    if session.connection().dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor = raw.cursor()
+    driver_error = connection.dialect.loaded_dbapi.Error
     try:
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
-    finally:
-        cursor.close()
+        if connection.dialect.name == "postgresql":
+            sql = f"COPY {table.name} ({names}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
+    except driver_error as exc:  # the same exception classes SQLAlchemy raises (IntegrityError, DataError...)
+        raise DBAPIError.instance(sql, None, exc, driver_error) from exc
