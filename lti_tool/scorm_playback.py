@@ -38,6 +38,12 @@ class Session_:
     cmi: dict
 
 
+def imported_packages(db: Database) -> list[tuple[str, str]]:
+    """(id, title) of every imported package, for the deep-linking picker."""
+    with db.sessions() as session:
+        return [(p.id, p.title) for p in session.scalars(select(ScormPackage).order_by(ScormPackage.title))]
+
+
 def package_id_of(launch: LaunchContext) -> str | None:
     course = launch.course_id or ""
     return course[len(PACKAGE_PREFIX):] if course.startswith(PACKAGE_PREFIX) else None

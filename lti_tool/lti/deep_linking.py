@@ -12,6 +12,7 @@ from lti_tool.identity import current_learner, require_launch
 from lti_tool.lti.toolconf import DatabaseToolConf
 from lti_tool.lti.views import tool_url
 from lti_tool.models import LtiLaunch, LtiPlatform
+from lti_tool.scorm_playback import PACKAGE_PREFIX, imported_packages
 from lti_tool.state import app_state
 
 bp = Blueprint("deep_linking", __name__, url_prefix="/lti/deep-link")
@@ -30,6 +31,8 @@ def _choices(lang: str | None) -> list[dict]:
             for lesson in module.lessons:
                 items.append({"value": f"{course.id}/{module.id}/{lesson.id}", "label": lesson.title.get(lang),
                               "level": 2, "graded": False})
+    items.extend({"value": PACKAGE_PREFIX + package_id, "label": title, "level": 0, "graded": True}
+                 for package_id, title in imported_packages(app_state().db))
     return items
 
 
@@ -47,6 +50,10 @@ def picker():  # type: ignore[no-untyped-def]
 
 def _resource(value: str, lang: str | None) -> DeepLinkResource | None:
     """The ltiResourceLink for a picked value, or None when the value names nothing in the catalogue."""
+    if value.startswith(PACKAGE_PREFIX):
+        title = dict(imported_packages(app_state().db)).get(value[len(PACKAGE_PREFIX):])
+        return _graded(DeepLinkResource().set_url(tool_url("lti.launch")).set_title(title)
+                       .set_custom_params({"course": value}), title, value) if title else None
     parts = value.split("/")
     course = app_state().catalogue.get(parts[0])
     if course is None or len(parts) > 3:
@@ -66,9 +73,13 @@ def _resource(value: str, lang: str | None) -> DeepLinkResource | None:
     resource = (DeepLinkResource().set_url(tool_url("lti.launch")).set_title(target.title.get(lang))
                 .set_custom_params(custom))
     if lesson is None:  # lessons are not graded on their own
-        resource.set_lineitem(LineItem().set_score_maximum(SCORE_MAXIMUM).set_label(target.title.get(lang))
-                              .set_resource_id(value).set_tag("mirco"))
+        _graded(resource, target.title.get(lang), value)
     return resource
+
+
+def _graded(resource: DeepLinkResource, label: str, resource_id: str) -> DeepLinkResource:
+    return resource.set_lineitem(LineItem().set_score_maximum(SCORE_MAXIMUM).set_label(label)
+                                 .set_resource_id(resource_id).set_tag("mirco"))
 
 
 @bp.post("/")

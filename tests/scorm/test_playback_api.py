@@ -163,3 +163,16 @@ def test_each_commit_reports_only_what_changed():
     assert statements[3]["result"]["score"]["scaled"] == 0.4
     assert commit_statements(builder(), "sco-1", {"und": "SCO"}, after, after, terminated=False) == []
     assert commit_statements(builder(), "sco-1", {"und": "SCO"}, CmiState(), CmiState(), terminated=False) == []
+
+
+def test_imported_packages_can_be_picked_in_deep_linking(app, package):
+    from lti_tool.lti import deep_linking
+
+    with app.test_request_context():
+        values = {item["value"]: item for item in deep_linking._choices("en")}
+        picked = f"pkg:{package[0]}"
+        assert values[picked]["label"] == "Hand-made SCORM 1.2" and values[picked]["graded"]
+        resource = deep_linking._resource(picked, "en").to_dict()
+        assert resource["custom"] == {"course": picked}
+        assert resource["lineItem"]["resourceId"] == picked
+        assert deep_linking._resource("pkg:" + "0" * 32, "en") is None
