@@ -33,7 +33,7 @@ class CommitRefused(PermissionError):
 
 
 @dataclass(frozen=True)
-class Session_:
+class OpenedSession:
     attempt_id: int
     cmi: dict
 
@@ -75,7 +75,7 @@ def _learner_fields(settings: Settings, launch: LaunchContext, version: str) -> 
     return {"learner_id": launch.user_sub[:4000], "learner_name": name[:250]}
 
 
-def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int) -> Session_:
+def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int) -> OpenedSession:
     """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`."""
     with db.transaction() as session:
         package = linked_package(session, launch)
@@ -108,7 +108,7 @@ def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_p
         if sco.mastery is not None:
             loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
                             if version == "scorm12" else {"scaled_passing_score": f"{sco.mastery:g}"})
-        return Session_(attempt.id, loaded)
+        return OpenedSession(attempt.id, loaded)
 
 
 def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict:

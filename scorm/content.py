@@ -12,6 +12,7 @@ from typing import Any
 
 from courses.markdown import render_markdown
 from courses.model import Course, Question
+from courses.translit import to_cyrillic_markdown
 from scorm.plan import QuizRef, Sco
 from xapi.iris import activity_iri
 from xapi.vocabulary import Cmi5, Extension, Verb
@@ -56,7 +57,6 @@ def _labels(lang: str) -> dict[str, str]:
     if lang.startswith(("sr-Latn", "bs", "hr")):
         return UI_LABELS["sr-Latn"]
     if lang.startswith("sr"):
-        from courses.translit import to_cyrillic_markdown
         return {k: to_cyrillic_markdown(v) for k, v in UI_LABELS["sr-Latn"].items()}
     return UI_LABELS["en"]
 

@@ -48,6 +48,18 @@ def _hours(course: Course) -> tuple[int, int]:
     return divmod(minutes, 60)
 
 
+def _resources(E: ElementMaker, facts: PackageFacts, scorm_type: str) -> list[etree._Element]:
+    """One SCO resource per SCO page, all depending on one asset resource with the shared player files."""
+    resources = [
+        E.resource(E.file(href=sco.href), E.dependency(identifierref="RES-shared"),
+                   {"identifier": f"RES-{sco.key}", "type": "webcontent", scorm_type: "sco", "href": sco.href})
+        for sco in facts.scos
+    ]
+    resources.append(E.resource(*[E.file(href=f) for f in facts.shared_files],
+                                {"identifier": "RES-shared", "type": "webcontent", scorm_type: "asset"}))
+    return resources
+
+
 # ---------------------------------------------------------------- SCORM 1.2
 
 def scorm12_manifest(facts: PackageFacts) -> etree._Element:
@@ -82,14 +94,7 @@ def scorm12_manifest(facts: PackageFacts) -> etree._Element:
         if sco.mastery_percent is not None:
             item.append(AD.masteryscore(f"{sco.mastery_percent:g}"))
         items.append(item)
-    scorm_type = f"{{{ns.ADLCP12}}}scormtype"
-    resources = [
-        E.resource(E.file(href=sco.href), E.dependency(identifierref="RES-shared"),
-                   {"identifier": f"RES-{sco.key}", "type": "webcontent", scorm_type: "sco", "href": sco.href})
-        for sco in facts.scos
-    ]
-    resources.append(E.resource(*[E.file(href=f) for f in facts.shared_files],
-                                {"identifier": "RES-shared", "type": "webcontent", scorm_type: "asset"}))
+    resources = _resources(E, facts, f"{{{ns.ADLCP12}}}scormtype")
     manifest = E.manifest(
         E.metadata(E.schema("ADL SCORM"), E.schemaversion("1.2"), lom),
         E.organizations(E.organization(E.title(facts.text(course.title)), *items, identifier="ORG"), default="ORG"),
@@ -170,14 +175,7 @@ def scorm2004_manifest(facts: PackageFacts) -> etree._Element:
             S.rollupRule(S.rollupConditions(S.rollupCondition(condition="completed")),
                          S.rollupAction(action="completed"), childActivitySet="all")),
     )
-    scorm_type = f"{{{ns.ADLCP}}}scormType"
-    resources = [
-        E.resource(E.file(href=sco.href), E.dependency(identifierref="RES-shared"),
-                   {"identifier": f"RES-{sco.key}", "type": "webcontent", scorm_type: "sco", "href": sco.href})
-        for sco in facts.scos
-    ]
-    resources.append(E.resource(*[E.file(href=f) for f in facts.shared_files],
-                                {"identifier": "RES-shared", "type": "webcontent", scorm_type: "asset"}))
+    resources = _resources(E, facts, f"{{{ns.ADLCP}}}scormType")
     manifest = E.manifest(
         E.metadata(E.schema("ADL SCORM"), E.schemaversion("2004 4th Edition"), lom_2004(facts)),
         E.organizations(E.organization(E.title(facts.text(course.title)), *items, root_sequencing,

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import os
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.shared_data import SharedDataMiddleware
-from werkzeug.serving import make_server
 
 from courses import load_course
+from tests.browser.conftest import browser, require, serve  # noqa: F401 - shared browser fixture and server
 from tests.conftest import FIXTURE_COURSES, ROOT, make_test_app
 from tests.scorm.factories import BASE_URL, IRI_BASE
 
@@ -28,10 +25,7 @@ def shared_schemas() -> Path | None:
 @pytest.fixture(scope="session")
 def schemas() -> Path:
     found = shared_schemas()
-    if found is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("../shared/schemas is required under CI=true")
-        pytest.skip("official schemas not found in ../shared/schemas")
+    require(found is not None, "the official schemas in ../shared/schemas")
     return found
 
 
@@ -66,47 +60,13 @@ def cli(cli_app) -> MircoRunner:
     return MircoRunner(cli_app)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SCORM_AGAIN = ROOT / "lti_tool" / "static" / "vendor" / "scorm-again"
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} is required under CI=true")
-    pytest.skip(f"{what} not available")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        _missing("/usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="session")
 def scorm_again() -> Path:
-    if not (SCORM_AGAIN / "scorm12.min.js").is_file():
-        _missing("scorm-again vendored by scripts/vendor-assets.sh")
+    require((SCORM_AGAIN / "scorm12.min.js").is_file(), "scorm-again vendored by scripts/vendor-assets.sh")
     return SCORM_AGAIN
-
-
-@contextmanager
-def serve(wsgi_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Serve a WSGI app on a free 127.0.0.1 port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def static_site(mounts: dict[str, Path], fallback=None):  # type: ignore[no-untyped-def]
