@@ -15,6 +15,7 @@ from sqlalchemy import select
 from courses.catalogue import course_folders
 from courses.errors import CourseValidationError
 from courses.loader import load_course
+from courses.model import Course
 from lti_tool.state import app_state
 from scorm.export import ExportError, default_name, export_course
 from scorm.formats import FORMATS, SCO_GRANULARITY
@@ -23,7 +24,7 @@ from scorm.models import ScormPackage
 from scorm.validate import validate_package
 
 
-def _load(folder: Path):  # type: ignore[no-untyped-def]
+def _load(folder: Path) -> Course:
     try:
         return load_course(folder)
     except CourseValidationError as exc:
@@ -78,12 +79,14 @@ def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output
     jobs = [(folder, fmt) for folder in folders for fmt in (formats or FORMATS)]
     failed: list[str] = []
     written = []
-    courses: dict[Path, object] = {}
+    courses: dict[Path, Course] = {}
     with click.progressbar(jobs, label="Exporting", file=sys.stderr,
                            item_show_func=lambda j: f"{j[0].name} {j[1]}" if j else "") as bar:
         for folder, fmt in bar:
             try:
-                course = courses.get(folder) or courses.setdefault(folder, load_course(folder))
+                if folder not in courses:
+                    courses[folder] = load_course(folder)
+                course = courses[folder]
                 result = export_course(course, fmt, output_dir / default_name(course, fmt, lang), per=per, lang=lang,
                                        iri_base=settings.activity_iri_base, base_url=settings.base_url)
                 written.append(result)
