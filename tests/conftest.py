@@ -24,6 +24,19 @@ POSTGRES_URL = os.environ.get("MIRCO_TEST_POSTGRES_URL", "postgresql://postgres@
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Compile message catalogs whose .mo is missing or older than the .po (the build does it too)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "lti_tool" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source, locale=po.parent.parent.name))
+
+
 def postgres_reachable() -> bool:
     try:
         import psycopg

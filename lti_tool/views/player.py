@@ -1,5 +1,6 @@
-"""Minimal content delivery after a launch: outline, lesson view, quiz and submission (the full player is its own
-issue). Every page is scoped to the launch's resource link: a learner reaches only the content it links to."""
+"""The learner player after a launch: outline with progress and "continue where I left off", lessons with
+previous/next navigation, quizzes of every question type with per-question feedback. Every page is scoped to the
+launch's resource link: a learner reaches only the content it links to."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,10 +11,12 @@ from werkzeug.datastructures import MultiDict
 
 from courses.markdown import render_markdown
 from courses.model import Question, Quiz
+from lti_tool.i18n import content_lang
 from lti_tool.identity import LaunchContext, current_learner, require_launch
 from lti_tool.lti.roles import role_flags
 from lti_tool.lti.services import ServiceUnavailable, sync_roster
 from lti_tool.models import Attempt, LtiMembership, LtiUser
+from lti_tool.player_state import load_progress, neighbours, presentation
 from lti_tool.progress import AttemptsExhausted, NoContent, Scope, scope_for, submit_quiz, view_lesson
 from lti_tool.state import app_state
 
@@ -31,10 +34,6 @@ def _scope() -> tuple[LaunchContext, Scope]:
                                            if launch.is_instructor else " Ask your instructor."))
 
 
-def _lang(launch: LaunchContext, scope: Scope) -> str:
-    return launch.locale or scope.course.default_language
-
-
 @bp.get("/")
 @require_launch()
 def start():  # type: ignore[no-untyped-def]
@@ -45,8 +44,9 @@ def start():  # type: ignore[no-untyped-def]
         if found:
             return redirect(url_for("player.lesson", module_id=found[0].id, lesson_id=found[1].id,
                                     launch=launch.launch_id))
-    return render_template("player/outline.html", launch=launch, scope=scope, lang=_lang(launch, scope),
-                           page_lang=_lang(launch, scope))
+    progress = load_progress(app_state().db, launch, scope)
+    return render_template("player/outline.html", launch=launch, scope=scope, lang=content_lang(),
+                           progress=progress, resume=progress.resume(scope))
 
 
 @bp.get("/lesson/<module_id>/<lesson_id>")
@@ -57,11 +57,13 @@ def lesson(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
     if found is None:
         abort(404, description="This lesson is not part of the activity you opened.")
     module, lesson_obj = found
-    lang = _lang(launch, scope)
+    lang = content_lang()
     if launch.resource_link_pk is not None:
         view_lesson(app_state().db, app_state().settings, launch, scope, module, lesson_obj)
+    previous, following = neighbours(scope, lesson_obj.id)
     return render_template("player/lesson.html", launch=launch, scope=scope, module=module, lesson=lesson_obj,
-                           body=render_markdown(lesson_obj.body.get(lang)), lang=lang, page_lang=lang)
+                           body=render_markdown(lesson_obj.body.get(lang)), lang=lang, previous=previous,
+                           following=following, progress=load_progress(app_state().db, launch, scope))
 
 
 @bp.get("/quiz/<quiz_id>")
@@ -69,8 +71,9 @@ def lesson(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
 def quiz(quiz_id: str):  # type: ignore[no-untyped-def]
     launch, scope = _scope()
     quiz_obj = scope.find_quiz(quiz_id) or abort(404, description="This quiz is not part of the activity.")
-    lang = _lang(launch, scope)
-    return render_template("player/quiz.html", launch=launch, scope=scope, quiz=quiz_obj, lang=lang, page_lang=lang)
+    status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
+    return render_template("player/quiz.html", launch=launch, scope=scope, quiz=quiz_obj, lang=content_lang(),
+                           status=status, questions=presentation(quiz_obj, f"{launch.user_pk}:{status.used}"))
 
 
 @bp.post("/quiz/<quiz_id>")
@@ -84,9 +87,9 @@ def submit(quiz_id: str):  # type: ignore[no-untyped-def]
                                 seconds=_int(request.form.get("seconds")))
     except AttemptsExhausted as exc:
         abort(409, description=str(exc))
-    lang = _lang(launch, scope)
+    status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
     return render_template("player/result.html", launch=launch, scope=scope, quiz=quiz_obj, result=result,
-                           lang=lang, page_lang=lang)
+                           lang=content_lang(), status=status, responses=responses)
 
 
 def _int(value: str | None) -> int:
