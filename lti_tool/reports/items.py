@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, literal, select
+from sqlalchemy import Text, and_, case, cast, func, select
+from sqlalchemy.sql.functions import aggregate_strings
 from sqlalchemy.orm import Session
 
 from courses.model import Question
@@ -23,6 +24,7 @@ GROUP_SHARE = 0.27
 TOO_EASY = 0.9
 TOO_HARD = 0.2
 MASTERY = 0.8
+SEPARATOR = "\x1f"  # unit separator: never part of a question id
 CHOICE_TYPES = ("single", "multiple", "true_false")
 
 
@@ -98,7 +100,7 @@ def _total(condition: Any) -> Any:
 
 
 def item_analysis(session: Session, scope: ReportScope, lang: str | None = None) -> list[ItemStats]:
-    """Every question of the scope's quizzes: three grouped queries, whatever the number of quizzes."""
+    """Every question of the scope's quizzes in two grouped queries, whatever the number of quizzes."""
     ranked = _ranked_first_attempts(scope)
     upper = ranked.c.rank <= ranked.c.k
     lower = ranked.c.rank > ranked.c.n - ranked.c.k
@@ -107,32 +109,29 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
         .group_by(ranked.c.quiz_id))}
     joined = QuizResponse.__table__.join(ranked, ranked.c.id == QuizResponse.quiz_attempt_id)
     right = QuizResponse.correct.is_(True)
-    per_question = {(row.quiz_id, row.question_id): row for row in session.execute(
-        select(ranked.c.quiz_id, QuizResponse.question_id, func.count().label("responses"),
-               _total(right).label("correct"), _total(and_(right, upper)).label("upper_correct"),
-               _total(and_(right, lower)).label("lower_correct"))
-        .select_from(joined).group_by(ranked.c.quiz_id, QuizResponse.question_id))}
-    choice_keys = [f"{quiz.id}/{q.id}" for quiz, q in scope.questions() if q.type in CHOICE_TYPES]
+    response = cast(QuizResponse.response, Text)
+    per_question: dict[tuple[str, str], list[int]] = {}  # responses, correct, upper correct, lower correct
     answers: dict[tuple[str, str], list[tuple[Any, int, int]]] = {}
-    if choice_keys:
-        response = cast(QuizResponse.response, Text)
-        for row in session.execute(
-                select(ranked.c.quiz_id, QuizResponse.question_id, response.label("response"),
-                       func.count().label("chosen"), _total(upper).label("upper"))
-                .select_from(joined)
-                .where((ranked.c.quiz_id + literal("/") + QuizResponse.question_id).in_(choice_keys))
-                .group_by(ranked.c.quiz_id, QuizResponse.question_id, response)):
-            answers.setdefault((row.quiz_id, row.question_id), []).append(
-                (json.loads(row.response) if row.response else None, int(row.chosen), int(row.upper)))
+    for row in session.execute(  # one scan of the responses, grouped by answer given
+            select(ranked.c.quiz_id, QuizResponse.question_id, response.label("response"),
+                   func.count().label("chosen"), _total(upper).label("upper"), _total(right).label("correct"),
+                   _total(and_(right, upper)).label("upper_correct"),
+                   _total(and_(right, lower)).label("lower_correct"))
+            .select_from(joined).group_by(ranked.c.quiz_id, QuizResponse.question_id, response)):
+        key = (row.quiz_id, row.question_id)
+        sums = per_question.setdefault(key, [0, 0, 0, 0])
+        for i, value in enumerate((row.chosen, row.correct, row.upper_correct, row.lower_correct)):
+            sums[i] += int(value)
+        answers.setdefault(key, []).append((row.response, int(row.chosen), int(row.upper)))
     found = []
     for quiz, question in scope.questions():
-        row, taken = per_question.get((quiz.id, question.id)), per_quiz.get(quiz.id)
+        taken = per_quiz.get(quiz.id)
         k = int(taken.k) if taken else 0
-        responses, correct = (int(row.responses), int(row.correct)) if row else (0, 0)
+        responses, correct, upper_correct, lower_correct = per_question.get((quiz.id, question.id), [0, 0, 0, 0])
         options = _options(question, lang) if question.type in CHOICE_TYPES else []
         by_key = {o.key: o for o in options}
-        for value, chosen, chosen_upper in answers.get((quiz.id, question.id), []):
-            for key in _chosen_keys(question, value):
+        for text, chosen, chosen_upper in answers.get((quiz.id, question.id), []) if options else []:
+            for key in _chosen_keys(question, json.loads(text) if text else None):
                 if key in by_key:
                     by_key[key].chosen += chosen
                     by_key[key].chosen_by_upper += chosen_upper
@@ -140,7 +139,7 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
         found.append(ItemStats(
             quiz_id=quiz.id, question=question, responses=responses, correct=correct,
             facility=correct / responses if responses else None,
-            discrimination=(int(row.upper_correct) - int(row.lower_correct)) / k if row and k else None,
+            discrimination=(upper_correct - lower_correct) / k if responses and k else None,
             seconds=float(seconds) / len(quiz.questions) if seconds is not None else None, options=options))
     return found
 
@@ -163,38 +162,45 @@ class OutcomeMastery:
 
 def outcome_mastery(session: Session, scope: ReportScope, lang: str | None = None) -> list[OutcomeMastery]:
     """Per EQF outcome of the course: correct share over each learner's LATEST attempt at every quiz, and how
-    many learners answered at least `MASTERY` of that outcome's questions correctly. The question -> outcome map
-    comes from the course files and joins the responses as a small literal table."""
+    many learners answered at least `MASTERY` of that outcome's questions correctly.
+
+    SQL returns one row per latest attempt with the ids of the questions answered and answered correctly
+    (string aggregation); the question -> outcome map of the course files is applied to those few rows here.
+    """
     questions: dict[str, list[str]] = {o.id: [] for o in scope.course.outcomes}
-    mapping = []
+    outcomes_of: dict[tuple[str, str], tuple[str, ...]] = {}
     for quiz, question in scope.questions():
+        outcomes_of[(quiz.id, question.id)] = question.outcomes
         for outcome_id in question.outcomes:
             questions.setdefault(outcome_id, []).append(f"{quiz.id}/{question.id}")
-            mapping.append(select(literal(quiz.id).label("quiz_id"), literal(question.id).label("question_id"),
-                                  literal(outcome_id).label("outcome_id")))
-    totals: dict[str, tuple[int, int, int, int]] = {}
-    if mapping:
-        outcome_of = mapping[0].union_all(*mapping[1:]).subquery("outcome_of") if len(mapping) > 1 \
-            else mapping[0].subquery("outcome_of")
-        latest = (select(func.max(QuizAttempt.id)).join(Attempt, Attempt.id == QuizAttempt.attempt_id)
-                  .where(in_scope(scope), QuizAttempt.quiz_id.in_([q.id for q in scope.quizzes]))
-                  .group_by(Attempt.user_pk, QuizAttempt.quiz_id))
-        per_learner = (
-            select(outcome_of.c.outcome_id, func.count().label("answered"),
-                   _total(QuizResponse.correct.is_(True)).label("right"))
-            .select_from(QuizResponse).join(QuizAttempt, QuizAttempt.id == QuizResponse.quiz_attempt_id)
-            .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
-            .join(outcome_of, and_(outcome_of.c.quiz_id == QuizAttempt.quiz_id,
-                                   outcome_of.c.question_id == QuizResponse.question_id))
-            .where(QuizAttempt.id.in_(latest)).group_by(Attempt.user_pk, outcome_of.c.outcome_id).subquery())
-        totals = {row.outcome_id: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in session.execute(
-            select(per_learner.c.outcome_id, func.sum(per_learner.c.answered), func.sum(per_learner.c.right),
-                   func.count(), _total(per_learner.c.right * 100 >= per_learner.c.answered * int(MASTERY * 100)))
-            .group_by(per_learner.c.outcome_id))}
+    latest = (select(func.max(QuizAttempt.id)).join(Attempt, Attempt.id == QuizAttempt.attempt_id)
+              .where(in_scope(scope), QuizAttempt.quiz_id.in_([q.id for q in scope.quizzes]))
+              .group_by(Attempt.user_pk, QuizAttempt.quiz_id))
+    rows = session.execute(
+        select(Attempt.user_pk, QuizAttempt.quiz_id, aggregate_strings(QuizResponse.question_id, SEPARATOR),
+               aggregate_strings(case((QuizResponse.correct.is_(True), QuizResponse.question_id)), SEPARATOR))
+        .select_from(QuizResponse).join(QuizAttempt, QuizAttempt.id == QuizResponse.quiz_attempt_id)
+        .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
+        .where(QuizAttempt.id.in_(latest)).group_by(QuizAttempt.id, Attempt.user_pk, QuizAttempt.quiz_id))
+    per_learner: dict[tuple[int, str], list[int]] = {}  # (user, outcome) -> [answered, right]
+    for user_pk, quiz_id, answered, right in rows:
+        correct = set((right or "").split(SEPARATOR))
+        for question_id in (answered or "").split(SEPARATOR):
+            for outcome_id in outcomes_of.get((quiz_id, question_id), ()):
+                entry = per_learner.setdefault((user_pk, outcome_id), [0, 0])
+                entry[0] += 1
+                entry[1] += question_id in correct
+    totals: dict[str, list[int]] = {}  # outcome -> [responses, correct, learners, mastered]
+    for (_, outcome_id), (answered_n, right_n) in per_learner.items():
+        entry = totals.setdefault(outcome_id, [0, 0, 0, 0])
+        entry[0] += answered_n
+        entry[1] += right_n
+        entry[2] += 1
+        entry[3] += right_n >= MASTERY * answered_n
     described = {o.id: o for o in scope.course.outcomes}
     found = []
     for outcome_id, keys in questions.items():
-        responses, correct, learners, mastered = totals.get(outcome_id, (0, 0, 0, 0))
+        responses, correct, learners, mastered = totals.get(outcome_id, [0, 0, 0, 0])
         outcome = described.get(outcome_id)
         found.append(OutcomeMastery(
             outcome_id=outcome_id, domain=outcome.domain if outcome else "",

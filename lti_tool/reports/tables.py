@@ -47,7 +47,8 @@ def items_table(items: list[ItemStats], lang: str | None = None) -> Table:
                  [(i.quiz_id, i.question.id, i.question.prompt.get(lang), i.responses, i.correct,
                    None if i.facility is None else round(i.facility, 3),
                    None if i.discrimination is None else round(i.discrimination, 3),
-                   None if i.seconds is None else round(i.seconds, 1), " ".join(i.flags)) for i in items])
+                   None if i.seconds is None else round(i.seconds, 1), ", ".join(f.replace("_", " ") for f in i.flags))
+                  for i in items])
 
 
 def distractors_table(items: list[ItemStats]) -> Table:

@@ -15,7 +15,7 @@ import pytest
 from lti_tool.identity import LaunchContext, load_launch
 from lti_tool.lti import claims as C
 from lti_tool.lti.records import record_launch
-from lti_tool.models import LtiContext, LtiMembership, LtiPlatform, LtiUser
+from lti_tool.models import LtiMembership, LtiPlatform, LtiUser
 from lti_tool.progress import scope_for, submit_quiz, view_lesson
 from lti_tool.state import app_state
 
