@@ -130,3 +130,25 @@ def test_failing_the_final_assessment_is_reported_as_failed(browser, tmp_path, m
     assert answer["refused"] == []
     assert core["lesson_status"] == "failed" and float(core["score"]["raw"]) == 0
     assert core["exit"] == "suspend"
+
+
+def test_leaving_the_page_finishes_and_keeps_resume_state(browser, tmp_path, mini_course, scorm_again):
+    """No exit button: the frame navigates away (as when the LMS window closes); pagehide must finish."""
+    folder = tmp_path / "pkg"
+    with zipfile.ZipFile(export_zip(mini_course, "scorm2004", tmp_path / "p.zip")) as archive:
+        archive.extractall(folder)
+    with serve(static_site({"/pkg": folder, "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page = browser.new_page()
+        page.goto(f"{base}/lms/lms.html?version=2004&sco=sco-m1-basics.html")
+        learner = ScriptedLearner(page.frame_locator("#sco"))
+        learner.wait_ready()
+        learner.read_lessons(1)
+        assert page.evaluate("() => LMS.isTerminated()") is False
+        page.evaluate("() => { document.getElementById('sco').src = 'about:blank'; }")
+        page.wait_for_function("() => LMS.isTerminated()")
+        answer = page.evaluate(COMMIT)
+        page.close()
+    cmi = answer["cmi"]
+    assert answer["refused"] == []
+    assert cmi["exit"] == "suspend" and cmi["completion_status"] == "incomplete" and cmi["location"] == "1"
+    assert cmi["suspend_data"].startswith("z") and float(cmi["progress_measure"]) == pytest.approx(0.67)
