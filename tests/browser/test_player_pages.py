@@ -1,0 +1,61 @@
+"""The learner player in a real browser after a real LTI launch: axe-core on the outline, lesson, quiz and
+result pages in every complete language, screenshots at 360 px and 1280 px, and the lesson page's weight."""
+from __future__ import annotations
+
+import pytest
+
+from lti_tool.i18n import LANGUAGES
+from tests.browser.conftest import axe_violations, screenshot
+from tests.lti.conftest import jwks_server, platform, tool  # noqa: F401  (fixtures reused from the LTI tests)
+
+pytestmark = pytest.mark.browser
+COMPLETE = [lang for lang in LANGUAGES if lang.complete]
+LESSON = "/play/lesson/m1-basics/m1-l1-definition"
+
+
+def _launch(page, platform) -> None:  # noqa: F811
+    page.goto(f"{platform.url}/start/resource/learner-1?link=link-1")
+    page.wait_for_url("**/play/**")
+
+
+def test_player_pages_pass_axe_in_every_complete_language(page, tool, platform) -> None:  # noqa: F811
+    _launch(page, platform)
+    problems = []
+    for language in COMPLETE:
+        for name, path in (("outline", "/play/"), ("lesson", LESSON), ("quiz", "/play/quiz/m1-quiz"),
+                           ("final", "/play/quiz/final")):
+            page.goto(f"{tool.url}{path}?lang={language.tag}")
+            assert page.get_attribute("html", "lang") == language.tag, (name, language.tag)
+            problems += [f"{language.tag} {name}: {v}" for v in axe_violations(page)]
+        page.click("form.quiz button[type=submit]")  # the final assessment allows unlimited attempts
+        page.wait_for_selector(".quiz-result")
+        assert page.get_attribute("html", "lang") == language.tag
+        problems += [f"{language.tag} result: {v}" for v in axe_violations(page)]
+    assert not problems, "\n".join(problems)
+    assert not page.csp_errors, page.csp_errors
+
+
+def test_player_screenshots_and_lesson_weight(page, tool, platform) -> None:  # noqa: F811
+    _launch(page, platform)
+    sizes: dict[str, int] = {}
+    page.on("response", lambda r: r.request.resource_type in ("document", "stylesheet", "script") and
+            sizes.__setitem__(r.url, len(r.body())))
+    page.goto(tool.url + LESSON)
+    page.wait_for_load_state("networkidle")
+    assert sum(sizes.values()) < 150 * 1024, sizes
+    assert all(url.startswith(tool.url) for url in sizes), list(sizes)
+    screenshot(page, "player-lesson")
+    page.goto(tool.url + "/play/")
+    screenshot(page, "player-outline")
+    page.goto(tool.url + "/play/quiz/m1-quiz")
+    screenshot(page, "player-quiz")
+    page.check("#q-q1-b")
+    page.check("#q-q2-true")
+    page.fill("#q-q6", "33")
+    page.click("form.quiz button[type=submit]")
+    page.wait_for_selector(".quiz-result")
+    assert "Article 1F lists the exclusion clauses." in page.inner_text("main")
+    screenshot(page, "player-result")
+    for width in (320, 360):
+        page.set_viewport_size({"width": width, "height": 700})
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
