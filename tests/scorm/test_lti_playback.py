@@ -28,11 +28,11 @@ pytestmark = [
 V = "http://adlnet.gov/expapi/verbs/"
 
 
-def launch(browser, platform, link: str, user: str = "learner-1"):  # type: ignore[no-untyped-def]
+def launch(browser, lms, link: str, user: str = "learner-1"):  # type: ignore[no-untyped-def]
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{platform.url}/start/resource/{user}?link={link}")
+    page.goto(f"{lms.url}/start/resource/{user}?link={link}")
     page.wait_for_url(re.compile(r".*/scorm/play\?"))
     return page, errors
 
