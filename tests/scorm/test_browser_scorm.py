@@ -40,12 +40,13 @@ def site(tmp_path, mini_course, scorm_again):
     return {"scorm12": make("scorm12"), "scorm2004": make("scorm2004")}
 
 
-def play(browser, base: str, version: str, prior: dict | None = None):  # type: ignore[no-untyped-def]
+def play(browser, base: str, version: str, prior: dict | None = None,  # type: ignore[no-untyped-def]
+         sco: str = "sco-m1-basics.html"):
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.add_init_script(f"window.PRIOR_CMI = {json.dumps(prior)};" if prior else "")
-    page.goto(f"{base}/lms/lms.html?version={version}&sco=sco-m1-basics.html")
+    page.goto(f"{base}/lms/lms.html?version={version}&sco={sco}")
     learner = ScriptedLearner(page.frame_locator("#sco"))
     learner.wait_ready()
     return page, learner, errors
@@ -110,38 +111,25 @@ def test_learner_passes_and_resumes(browser, site, mini_course, scorm_again, fmt
         assert status == "passed"
 
 
-def test_failing_the_final_assessment_is_reported_as_failed(browser, tmp_path, mini_course, scorm_again):
-    folder = tmp_path / "pkg"
-    with zipfile.ZipFile(export_zip(mini_course, "scorm12", tmp_path / "p.zip")) as archive:
-        archive.extractall(folder)
-    with serve(static_site({"/pkg": folder, "/vendor": scorm_again, "/lms": HARNESS})) as base:
-        page = browser.new_page()
-        page.goto(f"{base}/lms/lms.html?version=12&sco=sco-final.html")
-        learner = ScriptedLearner(page.frame_locator("#sco"))
-        learner.wait_ready()
+def test_failing_the_final_assessment_is_reported_as_failed(browser, site, mini_course, scorm_again):
+    with serve(static_site({"/pkg": Path(site["scorm12"]), "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page, learner, errors = play(browser, base, "12", sco="sco-final.html")
         final = mini_course.final_assessment
         learner.answer(final, wrong=frozenset(q.id for q in final.questions))
-        frame = page.frame_locator("#sco")
-        assert frame.locator("button.retry").count() == 1  # unlimited attempts: the learner may try again
+        assert page.frame_locator("#sco").locator("button.retry").count() == 1  # unlimited attempts
         learner.exit()
         answer = page.evaluate(COMMIT)
         page.close()
     core = answer["cmi"]["core"]
-    assert answer["refused"] == []
+    assert errors == [] and answer["refused"] == []
     assert core["lesson_status"] == "failed" and float(core["score"]["raw"]) == 0
     assert core["exit"] == "suspend"
 
 
-def test_leaving_the_page_finishes_and_keeps_resume_state(browser, tmp_path, mini_course, scorm_again):
+def test_leaving_the_page_finishes_and_keeps_resume_state(browser, site, scorm_again):
     """No exit button: the frame navigates away (as when the LMS window closes); pagehide must finish."""
-    folder = tmp_path / "pkg"
-    with zipfile.ZipFile(export_zip(mini_course, "scorm2004", tmp_path / "p.zip")) as archive:
-        archive.extractall(folder)
-    with serve(static_site({"/pkg": folder, "/vendor": scorm_again, "/lms": HARNESS})) as base:
-        page = browser.new_page()
-        page.goto(f"{base}/lms/lms.html?version=2004&sco=sco-m1-basics.html")
-        learner = ScriptedLearner(page.frame_locator("#sco"))
-        learner.wait_ready()
+    with serve(static_site({"/pkg": Path(site["scorm2004"]), "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page, learner, errors = play(browser, base, "2004")
         learner.read_lessons(1)
         assert page.evaluate("() => LMS.isTerminated()") is False
         page.evaluate("() => { document.getElementById('sco').src = 'about:blank'; }")
@@ -149,6 +137,6 @@ def test_leaving_the_page_finishes_and_keeps_resume_state(browser, tmp_path, min
         answer = page.evaluate(COMMIT)
         page.close()
     cmi = answer["cmi"]
-    assert answer["refused"] == []
+    assert errors == [] and answer["refused"] == []
     assert cmi["exit"] == "suspend" and cmi["completion_status"] == "incomplete" and cmi["location"] == "1"
     assert cmi["suspend_data"].startswith("z") and float(cmi["progress_measure"]) == pytest.approx(0.67)
