@@ -140,3 +140,23 @@ def test_leaving_the_page_finishes_and_keeps_resume_state(browser, site, scorm_a
     assert errors == [] and answer["refused"] == []
     assert cmi["exit"] == "suspend" and cmi["completion_status"] == "incomplete" and cmi["location"] == "1"
     assert cmi["suspend_data"].startswith("z") and float(cmi["progress_measure"]) == pytest.approx(0.67)
+
+
+def test_one_sco_course_export_passes_when_every_quiz_is_passed(browser, tmp_path, mini_course, scorm_again):
+    folder = tmp_path / "course-sco"
+    with zipfile.ZipFile(export_zip(mini_course, "scorm12", tmp_path / "c.zip", per="course")) as archive:
+        archive.extractall(folder)
+    with serve(static_site({"/pkg": folder, "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page, learner, errors = play(browser, base, "12", sco="sco-course.html")
+        learner.read_lessons(len(mini_course.modules[0].lessons))
+        learner.answer(mini_course.modules[0].quiz)
+        assert page.evaluate(COMMIT)["cmi"]["core"]["lesson_status"] == "incomplete"  # the final is still open
+        page.frame_locator("#sco").locator("button.next").click()
+        learner.answer(mini_course.final_assessment)
+        learner.exit()
+        answer = page.evaluate(COMMIT)
+        page.close()
+    core = answer["cmi"]["core"]
+    assert errors == [] and answer["refused"] == []
+    assert core["lesson_status"] == "passed" and float(core["score"]["raw"]) == 100
+    assert len(listed(answer["cmi"]["interactions"])) == 7
