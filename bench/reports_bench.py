@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -36,9 +35,9 @@ from lti_tool.models import (Attempt, LessonView, LtiContext, LtiDeployment, Lti
                              LtiPlatform, LtiResourceLink, LtiUser, QuizAttempt, QuizResponse)
 from lti_tool.reports.timeline import attempt_registration  # noqa: E402
 from xapi import storage  # noqa: E402
+from tests.conftest import drop_postgres_database, fresh_postgres_database  # noqa: E402 - same databases as tests
 from xapi.iris import activity_iri  # noqa: E402
 
-POSTGRES = os.environ.get("MIRCO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ISSUER = "https://moodle.example.org"
 BASE_IRI = "https://mirco.example.org/xapi/activities"
 COURSE = "migration-governance"
@@ -210,19 +209,7 @@ class Seeder:
 def fresh_database(backend: str, folder: Path) -> tuple[str, str | None]:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'reports-bench.sqlite3'}", None
-    import psycopg
-
-    name = f"mirco_reports_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return POSTGRES.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return fresh_postgres_database()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -275,7 +262,7 @@ def run(backend: str, learners: int, statements: int, repeat: int) -> None:
             engine.dispose()
         finally:
             if pg_name:
-                drop_database(pg_name)
+                drop_postgres_database(pg_name)
 
 
 def main() -> None:
