@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import axe_violations, page  # noqa: F401 - axe-ready page fixture
 from tests.scorm.conftest import serve, static_site
 from tests.scorm.factories import export_zip
 from tests.scorm.learner import ScriptedLearner
@@ -160,3 +161,15 @@ def test_one_sco_course_export_passes_when_every_quiz_is_passed(browser, tmp_pat
     assert errors == [] and answer["refused"] == []
     assert core["lesson_status"] == "passed" and float(core["score"]["raw"]) == 100
     assert len(listed(answer["cmi"]["interactions"])) == 7
+
+
+def test_player_lessons_and_quizzes_pass_axe(page, site):
+    """The exported player opened on its own (offline adapter): WCAG 2.1 AA, serious and critical issues."""
+    with serve(static_site({"/pkg": Path(site["scorm12"])})) as base:
+        page.goto(f"{base}/pkg/sco-m1-basics.html")
+        page.locator("body[data-ready=true]").wait_for()
+        lesson = axe_violations(page)
+        page.locator("nav a[data-page='2']").click()
+        page.locator("form.quiz").wait_for()
+        quiz = axe_violations(page)
+    assert lesson == [] and quiz == []
