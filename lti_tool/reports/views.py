@@ -19,6 +19,7 @@ from lti_tool.state import app_state
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 COURSE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers; larger numbers name nobody (and overflow drivers)
 TABLES = ("overview", "modules", "learners", "items", "distractors", "outcomes", "timeline")
 
 
@@ -122,7 +123,7 @@ def learners(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
 def learner(context_pk: int, course_id: str, user_pk: int):  # type: ignore[no-untyped-def]
     context, scope = _scope(context_pk, course_id)
     with app_state().db.sessions() as session:
-        row = learner_queries.learner_in_context(session, scope, user_pk)
+        row = learner_queries.learner_in_context(session, scope, user_pk) if user_pk <= MAX_ID else None
         if row is None:
             abort(404, description="This person is not a learner of the course.")
         events = timeline.timeline(session, scope, user_pk, _lang(scope))
@@ -172,11 +173,11 @@ def _table(scope: ReportScope, name: str) -> Table:
         if name == "outcomes":
             return tables.outcomes_table(item_queries.outcome_mastery(session, scope, lang))
         if name == "timeline":
-            user_pk = request.args.get("user", "")
-            if not (user_pk.isascii() and user_pk.isdigit()) or len(user_pk) > 12 or learner_queries.learner_in_context(
-                    session, scope, int(user_pk)) is None:
+            given = request.args.get("user", "")
+            user_pk = int(given) if given.isascii() and given.isdigit() and len(given) <= 10 else MAX_ID + 1
+            if user_pk > MAX_ID or learner_queries.learner_in_context(session, scope, user_pk) is None:
                 abort(400, description="user: give the number of a learner of this course")
-            return tables.timeline_table(timeline.timeline(session, scope, int(user_pk), lang))
+            return tables.timeline_table(timeline.timeline(session, scope, user_pk, lang))
     stats = _item_stats(scope)
     return tables.items_table(stats, lang) if name == "items" else tables.distractors_table(stats)
 

@@ -134,8 +134,11 @@ def test_hostile_search_is_text(client, seeded):
 
 
 def test_unknown_things_get_404(client, seeded):
-    for path in ("export/secrets.csv", "export/learners.exe", "learners/999999", "export/timeline.csv"):
+    for path in ("export/secrets.csv", "export/learners.exe", "learners/999999", "export/timeline.csv",
+                 "learners/99999999999999999999999"):
         assert client.get(seeded.url("I", path)).status_code in (400, 404), path
+    for user in ("99999999999999999999", "2147483648", "-1", "1.5", str(seeded.users["G"]), str(seeded.users["I"])):
+        assert client.get(seeded.url("I", "export/timeline.csv", user=user)).status_code == 400, user
     launch = seeded.launches["I"].launch_id
     assert client.get(f"/reports/{seeded.context_pk}/no-such-course/?launch={launch}").status_code == 404
     assert client.get(f"/reports/{seeded.context_pk}/..%2F..%2Fetc/?launch={launch}").status_code == 404
