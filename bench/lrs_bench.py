@@ -224,8 +224,12 @@ def preload(url: str, workload: Workload, count: int, chunk: int = 1000) -> floa
         done += size
         if done % 100_000 == 0:
             print(f"    preloaded {done:,}", flush=True)
+    rate = count / (time.perf_counter() - start)
+    with db.engine.connect() as connection:  # what autovacuum does after a bulk load, before queries
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
     db.dispose()
-    return count / (time.perf_counter() - start)
+    return rate
 
 
 def query_set(workload: Workload, since: str) -> dict[str, dict[str, str]]:

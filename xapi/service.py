@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy import and_, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -346,7 +346,9 @@ def query_statements(session: Session, query: StatementQuery, *, max_limit: int 
             condition = and_(other.c.statement_seq == st.c.seq, other.c.kind == kind, other.c.value == value)
             if direct:
                 condition = and_(condition, other.c.direct.is_(True))
-            stmt = stmt.where(exists().where(condition))
+            # OFFSET 0 keeps this a per-row probe of the primary key: without it PostgreSQL may turn it into a
+            # semi-join over the filter's whole posting list (e.g. every "experienced" statement)
+            stmt = stmt.where(select(literal(1)).where(condition).offset(0).exists())
     stmt = stmt.where(st.c.voided.is_(False))
     if query.since_us is not None:
         stmt = stmt.where(st.c.stored_us > query.since_us)
