@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from xapi.errors import InvalidStatement
 from xapi.vocabulary import INTERACTION_COMPONENTS, Verb
@@ -40,7 +40,7 @@ DEFINITION_KEYS = {"name", "description", "type", "moreInfo", "extensions", "int
                    "correctResponsesPattern", "choices", "scale", "source", "target", "steps"}
 
 
-def fail(path: str, rule: str) -> None:
+def fail(path: str, rule: str) -> NoReturn:
     raise InvalidStatement(f"{path}: {rule}")
 
 
@@ -139,10 +139,11 @@ def parse_timestamp(value: Any, path: str) -> datetime:
     if fraction and len(fraction) > 7:
         text = text.replace(fraction, fraction[:7], 1)
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
     except ValueError:
         fail(path, "is not a valid date and time")
-    return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        fail(path, "is outside the years 0001 to 9999 in UTC")
 
 
 class Validator:

@@ -209,3 +209,9 @@ def test_conformance_suite_durations(value, ok: bool) -> None:  # type: ignore[n
     else:
         with pytest.raises(InvalidStatement, match="statement.result.duration"):
             validate_statements([body], "2.0.0")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2024-02-30T00:00:00Z"])
+def test_out_of_range_timestamps_are_400_not_500(value: str) -> None:
+    with pytest.raises(InvalidStatement, match="statement.timestamp"):
+        validate_statements([statement(timestamp=value)])
