@@ -133,11 +133,14 @@ def learner_page(session: Session, scope: ReportScope, selection: LearnerFilter)
     rows = filtered(scope, selection)
     column = func.lower(rows.c.name) if selection.sort == "name" else rows.c[selection.sort]
     order = column.desc() if selection.descending else column.asc()
-    query = select(rows).order_by(order.nulls_last(), func.lower(rows.c.name), rows.c.user_pk)
+    query = (select(rows, func.count().over().label("total"))
+             .order_by(order.nulls_last(), func.lower(rows.c.name), rows.c.user_pk))
     if selection.limit:
         query = query.limit(selection.limit).offset(selection.offset)
-    total = session.scalar(select(func.count()).select_from(rows)) or 0
-    return LearnerPage(rows=list(session.execute(query)), total=total)
+    found = list(session.execute(query))
+    if found or not selection.offset:
+        return LearnerPage(rows=found, total=found[0].total if found else 0)
+    return LearnerPage(rows=[], total=session.scalar(select(func.count()).select_from(rows)) or 0)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ def test_learner_table_filters_and_sorting(client, seeded):
     html = client.get(seeded.url("I", "learners", sort="progress", dir="desc", limit="2", page="2")).get_data(
         as_text=True)
     assert "6 learners match." in html and "Page 2 of 3" in html and 'aria-sort="descending"' in html
+    beyond = client.get(seeded.url("I", "learners", page="99")).get_data(as_text=True)
+    assert "6 learners match." in beyond and "No learner matches these filters." in beyond
 
 
 def test_learner_timeline(client, seeded):
