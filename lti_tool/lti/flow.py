@@ -81,19 +81,33 @@ class StoreDataStorage(LaunchDataStorage):
 
 
 class SingleUseSessionService(SessionService):
-    """State and nonce are taken out of the store when checked, so a second use of either fails."""
+    """One record per login, keyed by the OIDC state and holding the nonce issued with it.
+
+    The launch takes the record out of the store (atomic pop), so the state and its nonce work once; the id_token's
+    nonce must be the one issued with that state. One write at login and one delete at launch.
+    """
 
     data_storage: StoreDataStorage
 
     def __init__(self, store: LaunchStore) -> None:
         self.data_storage = StoreDataStorage(store)
         self._launch_data_lifetime = STATE_TTL
+        self._nonce: str | None = None
+        self._expected_nonce: str | None = None
+
+    def save_nonce(self, nonce: str) -> None:
+        self._nonce = nonce  # kept with the state params (pylti1p3 saves the nonce first, then the state)
+
+    def save_state_params(self, state: str, params: dict) -> None:
+        super().save_state_params(state, {**params, "nonce": self._nonce})
 
     def check_nonce(self, nonce: str) -> bool:
-        return bool(isinstance(nonce, str) and self.data_storage.pop_value(self._get_key("nonce", nonce)))
+        return isinstance(nonce, str) and self._expected_nonce is not None and nonce == self._expected_nonce
 
     def take_state_params(self, state: str) -> dict | None:
-        return self.data_storage.pop_value(self._get_key(state))
+        params = self.data_storage.pop_value(self._get_key(state))
+        self._expected_nonce = params.get("nonce") if isinstance(params, dict) else None
+        return params
 
     def peek_state_params(self, state: str) -> dict | None:
         return self.data_storage.get_value(self._get_key(state))
