@@ -62,3 +62,13 @@ def test_stats_export_erase(run, lrs_app) -> None:  # type: ignore[no-untyped-de
 def test_worker_once_with_nothing_to_do(run) -> None:  # type: ignore[no-untyped-def]
     result = run("worker", "--once")
     assert result.exit_code == 0 and "0 item(s) handled" in result.output
+
+
+def test_a_failing_drain_does_not_stop_the_others(lrs_app, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    from lti_tool.worker import run_pass
+
+    def broken(app) -> int:  # type: ignore[no-untyped-def]
+        raise RuntimeError("platform unreachable")
+
+    assert run_pass(lrs_app, [broken, lambda app: 3]) == 3
+    assert "drain broken failed" in caplog.text

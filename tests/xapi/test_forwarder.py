@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lti_tool.db import make_engine
 from lti_tool.migrate import upgrade
+from lti_tool.lrs import forward_statements
 from lti_tool.worker import run_pass
 from tests.conftest import empty_all_tables, make_test_app
 from tests.xapi.conftest import KEY, SECRET, serve, statement
@@ -83,12 +84,12 @@ def test_every_statement_delivered_exactly_once(database_url: str, tmp_path: Pat
                 sent += store_statements(session, batch)
         delivered = 0
         for _ in range(6):  # 3 refusals + 1 lost acknowledgement, then progress
-            delivered += run_pass(tool)
+            delivered += run_pass(tool, [forward_statements])
         assert 0 < delivered < len(sent)
 
         restarted = make_test_app(database_url, tmp_path / "tool", **settings)  # a new worker process
         for _ in range(10):
-            run_pass(restarted)
+            run_pass(restarted, [forward_statements])
         restarted.extensions["mirco"].db.dispose()
         got = external_ids(external_app)
         assert sorted(got) == sorted(sent)  # every id, each once
@@ -115,7 +116,7 @@ def test_permanently_refused_statement_is_recorded_not_blocking(database_url: st
             {"objectType": "contextAgent", "agent": {"mbox": "mailto:i@example.com"}}]})
         with db.transaction() as session:
             store_statements(session, [good, refused], version="2.0.0")
-        assert run_pass(tool) == 1
+        assert run_pass(tool, [forward_statements]) == 1
         assert external_ids(external_app) == [good["id"]]
         with db.sessions() as session:
             rejected = session.execute(select(storage.forward_rejected)).one()
