@@ -59,3 +59,26 @@ def test_player_screenshots_and_lesson_weight(page, tool, platform) -> None:  # 
     for width in (320, 360):
         page.set_viewport_size({"width": width, "height": 700})
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_quiz_can_be_answered_and_submitted_by_keyboard_only(page, tool, platform) -> None:  # noqa: F811
+    _launch(page, platform)
+    page.goto(tool.url + "/play/quiz/m1-quiz")
+    for _ in range(80):  # from the top of the page, only the keyboard
+        page.keyboard.press("Tab")
+        kind = page.evaluate("() => { const e = document.activeElement; if (!e.closest('form.quiz')) return 'page';"
+                             " return e.tagName === 'INPUT' ? e.type : e.tagName.toLowerCase(); }")
+        if kind in ("radio", "checkbox"):
+            page.keyboard.press("Space")
+        elif kind == "select":
+            page.keyboard.press("ArrowDown")
+        elif kind == "text":
+            page.keyboard.type("33")
+        elif kind == "button":
+            page.keyboard.press("Enter")
+            break
+    else:
+        raise AssertionError("the submit button is not reachable with Tab")
+    page.wait_for_selector(".quiz-result")
+    answers = page.locator(".question-feedback").all_inner_texts()
+    assert len(answers) == 6 and not [a for a in answers if "No answer" in a], answers
