@@ -47,8 +47,18 @@ class LaunchContext:
     return_url: str | None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def launch_id_from_request() -> str | None:
-    value = request.values.get("launch") or session.get(LAUNCH_SESSION_KEY)
+    """The launch id from the `launch` parameter, else (for reading only) from the session.
+
+    Changes (POST...) must name the launch explicitly: the session cookie is `SameSite=None`, so a foreign site
+    could make the browser send it with a forged form (CSRF); it cannot know the launch id.
+    """
+    value = request.values.get("launch")
+    if value is None and request.method in SAFE_METHODS:
+        value = session.get(LAUNCH_SESSION_KEY)
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
 
 

@@ -233,3 +233,13 @@ def test_instructor_launch_reaches_instructor_pages(tool_app, client):
     assert post_launch(client, sign(claims), answer.state).status_code == 303
     response = client.get("/lti/deep-link/")
     assert response.status_code == 400 and "deep linking" in response.get_data(as_text=True)
+
+
+def test_forged_cross_site_post_without_launch_id_is_refused(tool_app, client):
+    """The session cookie is SameSite=None: a foreign page could post with it, but cannot know the launch id."""
+    answer = login(client, ISS, "client-1")
+    post_launch(client, sign(launch_claims(ISS, "client-1", answer.nonce)), answer.state)
+    assert client.get("/play/").status_code == 200  # reading with the session cookie alone is fine
+    before = row_counts(tool_app)
+    response = client.post("/play/quiz/m1-quiz", data={"q-q1": "b"})
+    assert_refused(tool_app, client, response, before, "launch it from there", status=401)
