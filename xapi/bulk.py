@@ -12,15 +12,18 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
-def allocate_seqs(session: Session, table: Table, count: int) -> list[int]:
-    """`count` new primary-key values for `table.seq`, increasing."""
+def writer_position(session: Session, table: Table, count: int) -> tuple[int, list[int]]:
+    """(latest `stored_us`, `count` new increasing `seq` values) in one round trip; call it holding the writer
+    lock. Unused values are harmless gaps."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        return list(connection.execute(
-            text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'seq')) FROM generate_series(1, :n)"),
-            {"n": count}).scalars())
-    start = (connection.execute(select(func.max(table.c.seq))).scalar() or 0) + 1
-    return list(range(start, start + count))
+        rows = connection.execute(text(
+            f"SELECT (SELECT max(stored_us) FROM {table.name}), "
+            f"nextval(pg_get_serial_sequence('{table.name}', 'seq')) FROM generate_series(1, :n)"), {"n": count}).all()
+        return rows[0][0] or 0, [row[1] for row in rows]
+    last_stored, last_seq = connection.execute(select(func.max(table.c.stored_us), func.max(table.c.seq))).one()
+    start = (last_seq or 0) + 1
+    return last_stored or 0, list(range(start, start + count))
 
 
 def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:

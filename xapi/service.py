@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xapi import storage
-from xapi.bulk import allocate_seqs, copy_rows
+from xapi.bulk import copy_rows, writer_position
 from xapi.clock import iso, now_us, to_us
 from xapi.errors import BadRequest, Conflict, InvalidStatement
 from xapi.jsontext import loads
@@ -214,8 +214,8 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
         validate_statements(statements, version)
     authority = authority or default_authority()
     _serialize_writers(session)
-    last = session.execute(select(func.max(storage.statement.c.stored_us))).scalar() or 0
-    stored_us = max(now_us(), last + 1)
+    last_stored_us, seqs = writer_position(session, storage.statement, len(statements))
+    stored_us = max(now_us(), last_stored_us + 1)
     prepared = [prepare(s, authority=authority, version=version, stored_us=stored_us) for s in statements]
     ids = [p["id"] for p in prepared]
     existing = {row.id: json.loads(row.body) for row in session.execute(
@@ -228,11 +228,12 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
             continue
         new.append(item)
     if new:
-        _insert_new(session, new, attachments or {})
+        _insert_new(session, new, seqs, attachments or {})
     return ids
 
 
-def _insert_new(session: Session, new: list[dict], attachments: dict[str, tuple[str, bytes]]) -> None:
+def _insert_new(session: Session, new: list[dict], seqs: list[int],
+                attachments: dict[str, tuple[str, bytes]]) -> None:
     st = storage.statement
     refs = {s["object"]["id"].lower() for s in new if s["object"].get("objectType") == "StatementRef"}
     inherited: dict[str, list[tuple[str, str, bool]]] = {}
@@ -256,7 +257,6 @@ def _insert_new(session: Session, new: list[dict], attachments: dict[str, tuple[
                 voided_now.add(target)
             elif target in voidable:
                 voided_now.add(target)
-    seqs = allocate_seqs(session, st, len(new))
     rows, index_rows = [], []
     definitions: dict[tuple[str, str], dict] = {}
     for seq, s in zip(seqs, new):
