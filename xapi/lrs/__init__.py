@@ -103,9 +103,9 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
                 mine = agent_key(authority)
             return statements.get(ctx, session, req, mine)
         if req.method == "PUT":
-            return statements.put(ctx, session, req, authority)
+            return statements.put(session, req, authority)
         if req.method == "POST":
-            return statements.post(ctx, session, req, authority)
+            return statements.post(session, req, authority)
         return _error(405, "statements cannot be deleted; void them")
 
     resource("statements", statements_view)

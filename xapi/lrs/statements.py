@@ -74,7 +74,7 @@ def check_attachments(statements: list[dict], attachments: dict[str, tuple[str, 
         raise BadRequest(f"multipart/mixed: part(s) {', '.join(sorted(extra))} match no declared attachment")
 
 
-def store(ctx: LrsContext, session: Session, req: XRequest, authority: dict,
+def store(session: Session, req: XRequest, authority: dict,
           statement_id: str | None = None) -> list[str]:
     statements, attachments, single = read_statements(req)
     if statement_id is not None:
@@ -90,16 +90,16 @@ def store(ctx: LrsContext, session: Session, req: XRequest, authority: dict,
                                     attachments=attachments, validate=False)
 
 
-def put(ctx: LrsContext, session: Session, req: XRequest, authority: dict) -> Response:
+def put(session: Session, req: XRequest, authority: dict) -> Response:
     check_params(req, {"statementId"}, ("statementId",))
     check_uuid(req.params["statementId"], "statementId")
-    store(ctx, session, req, authority, req.params["statementId"])
+    store(session, req, authority, req.params["statementId"])
     return Response(status=204)
 
 
-def post(ctx: LrsContext, session: Session, req: XRequest, authority: dict) -> Response:
+def post(session: Session, req: XRequest, authority: dict) -> Response:
     check_params(req, set())
-    return json_response(store(ctx, session, req, authority))
+    return json_response(store(session, req, authority))
 
 
 def _query(req: XRequest, mine: str | None) -> service.StatementQuery:
