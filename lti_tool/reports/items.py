@@ -100,24 +100,30 @@ def _total(condition: Any) -> Any:
 
 
 def item_analysis(session: Session, scope: ReportScope, lang: str | None = None) -> list[ItemStats]:
-    """Every question of the scope's quizzes in two grouped queries, whatever the number of quizzes."""
+    """Every question of the scope's quizzes in one grouped query, whatever the number of quizzes.
+
+    Every attempt stores a response to each of its quiz's questions, so the attempts' time summed over their
+    responses and divided by their number is the mean time of an attempt.
+    """
     ranked = _ranked_first_attempts(scope)
     upper = ranked.c.rank <= ranked.c.k
     lower = ranked.c.rank > ranked.c.n - ranked.c.k
-    per_quiz = {row.quiz_id: row for row in session.execute(
-        select(ranked.c.quiz_id, func.max(ranked.c.k).label("k"), func.avg(ranked.c.seconds).label("seconds"))
-        .group_by(ranked.c.quiz_id))}
     joined = QuizResponse.__table__.join(ranked, ranked.c.id == QuizResponse.quiz_attempt_id)
     right = QuizResponse.correct.is_(True)
     response = cast(QuizResponse.response, Text)
     per_question: dict[tuple[str, str], list[int]] = {}  # responses, correct, upper correct, lower correct
+    per_quiz: dict[str, list[int]] = {}  # k, responses, seconds summed over responses
     answers: dict[tuple[str, str], list[tuple[Any, int, int]]] = {}
     for row in session.execute(  # one scan of the responses, grouped by answer given
             select(ranked.c.quiz_id, QuizResponse.question_id, response.label("response"),
                    func.count().label("chosen"), _total(upper).label("upper"), _total(right).label("correct"),
                    _total(and_(right, upper)).label("upper_correct"),
-                   _total(and_(right, lower)).label("lower_correct"))
+                   _total(and_(right, lower)).label("lower_correct"), func.max(ranked.c.k).label("k"),
+                   func.sum(ranked.c.seconds).label("seconds"))
             .select_from(joined).group_by(ranked.c.quiz_id, QuizResponse.question_id, response)):
+        quiz_sums = per_quiz.setdefault(row.quiz_id, [int(row.k), 0, 0])
+        quiz_sums[1] += int(row.chosen)
+        quiz_sums[2] += int(row.seconds or 0)
         key = (row.quiz_id, row.question_id)
         sums = per_question.setdefault(key, [0, 0, 0, 0])
         for i, value in enumerate((row.chosen, row.correct, row.upper_correct, row.lower_correct)):
@@ -125,8 +131,7 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
         answers.setdefault(key, []).append((row.response, int(row.chosen), int(row.upper)))
     found = []
     for quiz, question in scope.questions():
-        taken = per_quiz.get(quiz.id)
-        k = int(taken.k) if taken else 0
+        k, quiz_responses, quiz_seconds = per_quiz.get(quiz.id, [0, 0, 0])
         responses, correct, upper_correct, lower_correct = per_question.get((quiz.id, question.id), [0, 0, 0, 0])
         options = _options(question, lang) if question.type in CHOICE_TYPES else []
         by_key = {o.key: o for o in options}
@@ -135,12 +140,12 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
                 if key in by_key:
                     by_key[key].chosen += chosen
                     by_key[key].chosen_by_upper += chosen_upper
-        seconds = taken.seconds if taken else None
         found.append(ItemStats(
             quiz_id=quiz.id, question=question, responses=responses, correct=correct,
             facility=correct / responses if responses else None,
             discrimination=(upper_correct - lower_correct) / k if responses and k else None,
-            seconds=float(seconds) / len(quiz.questions) if seconds is not None else None, options=options))
+            seconds=quiz_seconds / quiz_responses / len(quiz.questions) if quiz_responses else None,
+            options=options))
     return found
 
 
