@@ -6,7 +6,8 @@ written) and the first page the launch redirects to. This script plays the platf
 the nonce the tool chose at login. Both tools run under gunicorn (sync workers) on 127.0.0.1 with 1, 2 and 4
 workers; the MIRCO tool on SQLite and PostgreSQL (launch store in the database, and in Redis when reachable),
 the plain pylti1p3 example tool (ToolConfDict + FlaskCacheDataStorage on Redis, no database) for the ratio.
-Prints figures, asserts nothing. Bounded: `--seconds` per configuration (default 6).
+Prints figures, asserts nothing. Bounded: `--seconds` per configuration (default 6). Each line shows the load
+average: on a machine shared with other jobs the figures are only comparable within similar load.
 
     .venv/bin/python bench/lti_launch.py
     .venv/bin/python bench/lti_launch.py --seconds 10 --workers 2 --clients 8
@@ -314,7 +315,8 @@ def main() -> None:
                         drop_postgres(pg_name)
             rows.append((target.name, result))
             print(f"{target.name:34} {result['per_s']:7.1f} launches/s   p50 {result['p50']:6.1f} ms   "
-                  f"p95 {result['p95']:6.1f} ms   ({result['launches']} launches, {result['errors']} errors)"
+                  f"p95 {result['p95']:6.1f} ms   ({result['launches']} launches, {result['errors']} errors, "
+                  f"load average {os.getloadavg()[0]:.1f})"
                   + (f"  first error: {result['first_error'][:120]}" if result["errors"] else ""), flush=True)
     example = {name.split(", ")[1]: r for name, r in rows if name.startswith("pylti1p3")}
     for name, result in rows:
