@@ -1,6 +1,6 @@
 """Interface languages: which one a request gets, how Babel and BCP 47 names map, and the language switcher.
 
-Order of choice: `?lang=` on the request (a link or the switcher without cookies) > the learner's choice stored
+Order of choice: `?lang=` on the request (links between our pages keep it; the switcher adds it) > the learner's choice stored
 in the session > the LTI launch's `launch_presentation.locale` (`flask.g.launch_locale` when a view sets it,
 else the locale of the request's launch, `lti_tool.identity.current_learner()`) > the browser's
 Accept-Language > English.
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, abort, g, redirect, request, session
+from flask import Blueprint, Flask, abort, g, has_request_context, redirect, request, session
 from babel.units import format_unit
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
@@ -145,7 +145,22 @@ def choose_language() -> Response:
     if language is None:
         abort(400, description="Choose one of the offered languages.")
     session[SESSION_KEY] = language.catalog
-    return redirect(_safe_next(request.form.get("next")), code=303)
+    target = _safe_next(request.form.get("next"))
+    # Also in the address: inside an iframe whose browser blocks third-party cookies the session is lost.
+    target += ("&" if "?" in target else "?") + urlencode({"lang": language.tag})
+    return redirect(target, code=303)
+
+
+PAGES_KEEPING_LANG = ("catalogue.", "library.", "player.", "reports.")
+
+
+def _keep_lang(endpoint: str, values: dict[str, object]) -> None:
+    """Links between the tool's own pages keep a `?lang=` the current page was opened with."""
+    if "lang" in values or not endpoint.startswith(PAGES_KEEPING_LANG) or not has_request_context():
+        return
+    chosen = request.args.get("lang")
+    if match_language(chosen):
+        values["lang"] = chosen
 
 
 def init_app(app: Flask) -> None:
@@ -153,6 +168,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: selected_language().catalog)
     app.register_blueprint(bp)
     app.jinja_env.filters["duration"] = duration
+    app.url_defaults(_keep_lang)
 
     @app.context_processor
     def _language_context() -> dict[str, object]:

@@ -41,8 +41,8 @@ def test_accept_language_then_english(client) -> None:
 
 def test_switcher_choice_beats_accept_language_and_query_beats_both(client) -> None:
     chosen = client.post("/language", data={"lang": "sr_Latn", "next": "/courses/mini-course"})
-    assert chosen.status_code == 303 and chosen.headers["Location"] == "/courses/mini-course"
-    page = client.get("/courses/mini-course", headers={"Accept-Language": "mk"})
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/courses/mini-course?lang=sr-Latn"
+    page = client.get("/courses/mini-course", headers={"Accept-Language": "mk"})  # the session alone
     assert _html_lang(page) == "sr-Latn" and "Osnove zaštite izbeglica" in page.get_data(as_text=True)
     assert _html_lang(client.get("/?lang=sq")) == "sq"
 
@@ -59,7 +59,7 @@ def test_launch_locale_beats_accept_language(app) -> None:
                                     "", "relative/path"])
 def test_switcher_never_redirects_off_site(client, target: str) -> None:
     response = client.post("/language", data={"lang": "en", "next": target})
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.status_code == 303 and response.headers["Location"] == "/?lang=en"
 
 
 @pytest.mark.parametrize("lang", ["", "klingon", "x" * 10_000, "<script>"])
@@ -73,6 +73,13 @@ def test_switcher_form_is_labelled_and_returns_to_the_page_without_lang(client) 
     assert '<label for="language-select">Јазик</label>' in text
     assert 'name="next" value="/courses/mini-course?x=1"' in text
     assert '<option value="sr_Latn_ME" lang="sr-Latn-ME">Crnogorski</option>' in text
+
+
+def test_links_between_pages_keep_the_language_of_the_address(client) -> None:
+    text = client.get("/?lang=mk").get_data(as_text=True)
+    assert 'href="/courses/mini-course?lang=mk"' in text and 'href="/library?lang=mk"' in text
+    assert 'href="/static/mirco.css"' in text  # assets are not language-specific
+    assert 'href="/courses/mini-course"' in client.get("/?lang=klingon").get_data(as_text=True)
 
 
 def test_course_content_follows_the_interface_language(client) -> None:
