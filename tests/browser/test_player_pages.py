@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sqlalchemy import select
+
 from lti_tool.i18n import LANGUAGES
+from lti_tool.models import QuizAttempt
+from lti_tool.state import app_state
 from tests.browser.conftest import axe_violations, screenshot
 from tests.lti.conftest import jwks_server, platform, tool  # noqa: F401  (fixtures reused from the LTI tests)
 
@@ -82,3 +86,15 @@ def test_quiz_can_be_answered_and_submitted_by_keyboard_only(page, tool, platfor
     page.wait_for_selector(".quiz-result")
     answers = page.locator(".question-feedback").all_inner_texts()
     assert len(answers) == 6 and not [a for a in answers if "No answer" in a], answers
+
+
+def test_time_on_a_quiz_is_recorded_with_the_submission(page, tool, platform) -> None:  # noqa: F811
+    _launch(page, platform)
+    page.clock.install()
+    page.goto(tool.url + "/play/quiz/final")
+    page.clock.fast_forward("02:30")  # the learner reads for two and a half minutes
+    page.click("form.quiz button[type=submit]")
+    page.wait_for_selector(".quiz-result")
+    with app_state(tool.app).db.sessions() as session:
+        recorded = session.scalars(select(QuizAttempt.seconds).where(QuizAttempt.quiz_id == "final")).one()
+    assert 150 <= recorded < 160
