@@ -21,6 +21,7 @@ from pylti1p3.session import SessionService
 from flask import Response
 
 from lti_tool.launch_store import LaunchStore
+from lti_tool.lti import claims as C
 
 STATE_TTL = 600
 JWKS_TTL = 300
@@ -214,6 +215,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         expected = self.state_params.get("client_id")
         if expected and expected != client_id:
             raise LtiMessageValidationException("The id_token is for another registration than the login.")
+        target = body.get(C.TARGET_LINK_URI)
+        if self.state_params.get("target_link_uri") and target != self.state_params["target_link_uri"]:
+            raise LtiMessageValidationException("The id_token's target_link_uri is not the one the login asked for.")
         return self
 
     def get_public_key(self) -> tuple[str, str]:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pylti1p3.roles import DesignerRole, StaffRole, StudentRole, TeacherRole, TeachingAssistantRole
+from pylti1p3.roles import AbstractRole, DesignerRole, StaffRole, StudentRole, TeacherRole, TeachingAssistantRole
 
 ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+
+
+class InstitutionAdministratorRole(AbstractRole):
+    """Moodle's site administrators carry institution/person#Administrator; pylti1p3's StaffRole omits it."""
+
+    _institution_roles = ("Administrator",)
 
 
 @dataclass(frozen=True)
@@ -17,5 +23,6 @@ class RoleFlags:
 
 def role_flags(roles: list[str]) -> RoleFlags:
     body = {ROLES_CLAIM: [r for r in roles if isinstance(r, str)]}
-    instructor = any(cls(body).check() for cls in (TeacherRole, TeachingAssistantRole, DesignerRole, StaffRole))
+    instructor = any(cls(body).check() for cls in (TeacherRole, TeachingAssistantRole, DesignerRole, StaffRole,
+                                                  InstitutionAdministratorRole))
     return RoleFlags(is_instructor=instructor, is_learner=not instructor and StudentRole(body).check())

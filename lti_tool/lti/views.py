@@ -94,6 +94,7 @@ def login():  # type: ignore[no-untyped-def]
             "storage_target": None if request.values.get("lti1p3_new_window") else params.get("lti_storage_target"),
             "platform_origin": _origin(platform.auth_login_url),
             "new_window_url": tool_url("lti.login", lti1p3_new_window="1", **new_window),
+            "target_link_uri": target or None,
         })
         try:
             auth = oidc.get_redirect_object(tool_url("lti.launch"))

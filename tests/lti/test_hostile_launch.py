@@ -243,3 +243,7 @@ def test_forged_cross_site_post_without_launch_id_is_refused(tool_app, client):
     before = row_counts(tool_app)
     response = client.post("/play/quiz/m1-quiz", data={"q-q1": "b"})
     assert_refused(tool_app, client, response, before, "launch it from there", status=401)
+
+
+def test_target_link_uri_other_than_the_login_asked_for(tool_app, client):
+    attempt(tool_app, client, "target_link_uri", lti_target_link_uri="http://127.0.0.1:5000/lti/elsewhere")
