@@ -5,6 +5,7 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from courses.errors import CourseValidationError, Problem
 from courses.markdown import find_images
@@ -30,7 +31,7 @@ def _read_text(problems: Problems, path: Path) -> str | None:
         problems.add(path, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
         return None
     try:
-        return path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8-sig")  # editors on Windows may start the file with a BOM
     except UnicodeDecodeError as exc:
         problems.add(path, 0, f"not UTF-8 text (byte {exc.start})")
         return None
@@ -277,7 +278,7 @@ class _CourseLoader:
                 if not image.src.startswith("https://"):
                     self.problems.add(path, line, f"image {image.src!r}: only course files or https:// images")
                 continue
-            target = (path.parent / image.src.split("#")[0].split("?")[0]).resolve()
+            target = (path.parent / unquote(image.src.split("#")[0].split("?")[0])).resolve()
             if not target.is_relative_to(self.folder.resolve()) or not target.is_file():
                 self.problems.add(path, line, f"broken image link {image.src!r}: no such file in the course")
 

@@ -15,6 +15,8 @@ from courses.yamlsource import LineDict, LineList
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters YAML escapes can produce but XML 1.0 (every manifest) cannot hold."""
 
 
 @dataclass
@@ -37,6 +39,9 @@ class Overlay:
     lang: str
     data: Any
     file: Path
+
+
+_CONTROL_MESSAGE = "contains a control character (such as \\x01) that packages cannot carry; remove it"
 
 
 def _type_name(value: Any) -> str:
@@ -98,6 +103,9 @@ class Node:
         if not isinstance(value, str) or not value.strip():
             self.report(f"{what}.{key}: expected non-empty text, got {_type_name(value)}", key)
             return default
+        if NOT_XML_TEXT.search(value):
+            self.report(f"{what}.{key}: {_CONTROL_MESSAGE}", key)
+            return default
         if pattern is not None and not pattern.match(value):
             self.report(f"{what}.{key}: {value!r} is not valid here (expected {pattern.pattern})", key)
             return default
@@ -142,7 +150,8 @@ class Node:
         for index, item in enumerate(value):
             if isinstance(item, (int, float)) and not isinstance(item, bool):
                 item = str(item)
-            if not isinstance(item, str) or not item.strip() or (pattern is not None and not pattern.match(item)):
+            if (not isinstance(item, str) or not item.strip() or NOT_XML_TEXT.search(item)
+                    or (pattern is not None and not pattern.match(item))):
                 line = value.lines[index] if isinstance(value, LineList) else self.line_of(key)
                 self.problems.add(self.file, line, f"{what}.{key}[{index}]: {item!r} is not valid here")
                 continue
@@ -183,6 +192,10 @@ class Node:
             else:
                 line = getattr(overlay.data, "lines", {}).get(key, 0)
                 self.problems.add(overlay.file, line, f"{what}.{key}: expected translated text")
+        for lang, text in list(values.items()):
+            if NOT_XML_TEXT.search(text):
+                self.report(f"{what}.{key}.{lang}: {_CONTROL_MESSAGE}", key)
+                del values[lang]
         if not values:
             return None
         return LocalizedText(values=values, default=self.default_lang)
@@ -203,18 +216,43 @@ class Node:
             return []
         if not value and required:
             self.report(f"{what}.{key}: the list is empty", key)
-        overlay_by_id = []
-        for overlay in self.overlays:
-            entries = overlay.data.get(key)
-            by_id = {e.get("id"): e for e in entries if isinstance(e, dict)} if isinstance(entries, list) else {}
-            overlay_by_id.append((overlay, by_id))
+        own_ids = {_entry_id(item) for item in value} - {None}
+        overlay_by_id = [(overlay, self._overlay_entries(overlay, key, what, own_ids)) for overlay in self.overlays]
         nodes = []
         for index, item in enumerate(value):
             line = value.lines[index] if isinstance(value, LineList) else self.line_of(key)
-            item_id = item.get("id") if isinstance(item, dict) else None
-            overlays = tuple(Overlay(o.lang, by_id.get(item_id), o.file) for o, by_id in overlay_by_id)
+            overlays = tuple(Overlay(o.lang, by_id.get(_entry_id(item)), o.file) for o, by_id in overlay_by_id)
             nodes.append(Node(self.problems, item, self.file, line, self.default_lang, overlays))
         return nodes
+
+    def _overlay_entries(self, overlay: Overlay, key: str, what: str, own_ids: set[str]) -> dict[str, Any]:
+        """A translation's entries of list `key` by id; an entry whose id the original list lacks is reported
+        (translators must not drop or invent ids, or text would silently stay untranslated)."""
+        entries = overlay.data.get(key)
+        if entries is None:
+            return {}
+        if not isinstance(entries, list):
+            line = getattr(overlay.data, "lines", {}).get(key, 0)
+            self.problems.add(overlay.file, line, f"{what}.{key}: expected a list in the {overlay.lang} translation")
+            return {}
+        lines = getattr(entries, "lines", [])
+        by_id = {}
+        for index, entry in enumerate(entries):
+            entry_id = _entry_id(entry)
+            if entry_id not in own_ids:
+                line = lines[index] if index < len(lines) else 0
+                self.problems.add(overlay.file, line, f"{what}.{key}[{index}]: " + (
+                    "a translated entry needs the id of the entry it translates" if entry_id is None else
+                    f"{entry_id!r} is not an id in the original list (translated entries are matched by id)"))
+                continue
+            by_id[entry_id] = entry
+        return by_id
+
+
+def _entry_id(entry: Any) -> str | None:
+    """The `id` of a list entry when it is text (anything else cannot match and is reported elsewhere)."""
+    value = entry.get("id") if isinstance(entry, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def check_unique(problems: Problems, nodes: list[tuple[str | None, Node]], what: str) -> None:

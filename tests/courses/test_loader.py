@@ -148,3 +148,52 @@ def test_paths_outside_the_course_are_refused(course_copy: Path, tmp_path: Path)
 def test_not_a_folder() -> None:
     with pytest.raises(CourseValidationError, match="not a folder"):
         load_course(Path("/nonexistent/course"))
+
+
+def test_byte_order_mark_and_windows_line_endings_load(course_copy: Path) -> None:
+    for path in [course_copy / "course.yaml", *course_copy.glob("modules/*/*")]:
+        data = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        path.write_bytes(b"\xef\xbb\xbf" + data)
+    course = load_course(course_copy)
+    lesson = course.modules[0].lessons[0]
+    assert lesson.id == "m1-l1-definition" and lesson.title.get("sr-Latn") == "Definicija izbeglice"
+
+
+def test_image_file_names_with_spaces_and_diacritics(course_copy: Path) -> None:
+    module = course_copy / "modules/01-basics"
+    (module / "karta č.png").write_bytes(b"\x89PNG\r\n")
+    edit(module / "01-definition.md", "## Summary", "![karta](<karta č.png>)\n\n## Summary")
+    assert load_course(course_copy).modules[0].lessons[0].body.get().count("karta č.png") == 1
+
+
+def test_translated_list_entries_must_match_an_original_id(course_copy: Path) -> None:
+    edit(course_copy / "modules/01-basics/quiz.sr-Latn.yaml", "  - id: q2\n", "  - id: q9\n")
+    with pytest.raises(CourseValidationError) as info:
+        load_course(course_copy)
+    [problem] = info.value.problems
+    assert problem.file == "modules/01-basics/quiz.sr-Latn.yaml" and problem.line == 3
+    assert "'q9' is not an id in the original list" in problem.message
+
+
+def test_ids_that_are_not_text_are_reported_not_crashed_on(course_copy: Path) -> None:
+    edit(course_copy / "modules/01-basics/quiz.yaml", "  - id: q1\n", "  - id: [1, 2]\n")
+    edit(course_copy / "modules/01-basics/quiz.sr-Latn.yaml", "  - id: q2\n", "  - id: {x: 1}\n")
+    with pytest.raises(CourseValidationError) as info:
+        load_course(course_copy)
+    messages = [str(p) for p in info.value.problems]
+    assert any("quiz.yaml" in m and ".id: expected non-empty text, got a list" in m for m in messages), messages
+    assert any("quiz.sr-Latn.yaml:3:" in m and "needs the id of the entry it translates" in m for m in messages), messages
+
+
+def test_control_characters_in_text_are_reported(course_copy: Path) -> None:
+    edit(course_copy / "modules/01-basics/quiz.yaml", "title: Module 1 check", 'title: "Module\\x01 check"')
+    with pytest.raises(CourseValidationError, match="contains a control character"):
+        load_course(course_copy)
+
+
+def test_fractional_points_count_in_grading(course_copy: Path) -> None:
+    edit(course_copy / "modules/01-basics/quiz.yaml", "    type: true_false\n", "    type: true_false\n    points: 0.5\n")
+    quiz = load_course(course_copy).modules[0].quiz
+    assert quiz.question("q2").points == 0.5
+    result = quiz.grade({"q2": True})
+    assert result.points == 0.5 and result.max_points == quiz.max_points
