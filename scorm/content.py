@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from courses.markdown import render_markdown
 from courses.model import Course, Question
@@ -45,11 +46,11 @@ class MediaCollector:
 
     def rewriter(self, base: Path, course_root: Path):  # type: ignore[no-untyped-def]
         def rewrite(src: str) -> str:
-            source = (base / src.split("#")[0].split("?")[0]).resolve()
-            relative = PurePosixPath(source.relative_to(course_root.resolve()).as_posix())
-            name = "media/" + str(relative)
+            # markdown-it percent-encodes link targets (`slika-č.png` -> `slika-%C4%8D.png`): decode to find the file
+            source = (base / unquote(src.split("#")[0].split("?")[0])).resolve()
+            name = "media/" + source.relative_to(course_root.resolve()).as_posix()
             self.files[name] = source
-            return name
+            return quote(name)
         return rewrite
 
 

@@ -156,6 +156,19 @@ def test_hostile_markdown_is_sanitized_and_images_are_packaged(tmp_path):
     assert 'href="media/modules/01-basics/media/map.png"' in manifest
 
 
+def test_images_named_with_diacritics_and_spaces_are_packaged(tmp_path):
+    course_dir = tmp_path / "mini-course"
+    shutil.copytree(FIXTURE_COURSES / "mini-course", course_dir)
+    module = course_dir / "modules" / "01-basics"
+    (module / "karta č.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    lesson = module / "01-definition.md"
+    lesson.write_text(lesson.read_text() + "\n![A map](<karta č.png>)\n", encoding="utf-8")
+    files = export_files(load_course(course_dir), "scorm2004")
+    html = content_of(files)["scos"]["sco-m1-basics"]["lessons"][0]["html"]
+    assert 'src="media/modules/01-basics/karta%20%C4%8D.png"' in html
+    assert files["media/modules/01-basics/karta č.png"].startswith(b"\x89PNG")
+
+
 def test_suspend_limits_follow_each_version():
     assert SUSPEND_LIMITS == {"scorm12": 4096, "scorm2004": 64000, "cmi5": 64000}
 
