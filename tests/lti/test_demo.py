@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import lxml.html
 
+from lti_tool.lti.services import drain_scores
 from lti_tool.state import app_state
+from lti_tool.worker import run_pass
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool
+from tests.lti.support import Browser, Server, free_port
 
 
 def follow(client, response):
@@ -42,3 +45,24 @@ def test_demo_launches_as_learner_and_instructor(database_url, tmp_path):
     assert members.status_code == 200 and "could not be refreshed" in members.get_data(as_text=True)
     app_state(app).db.dispose()
     empty_all_tables(database_url)
+
+
+def test_demo_gradebook_receives_the_score_over_http(database_url, tmp_path):
+    """Newcomer's path: launch from /demo, answer the quiz, `mirco worker` sends the score to the demo gradebook."""
+    port = free_port()
+    app = build_tool(database_url, tmp_path / "instance", port, demo=True)
+    server = Server(app, port)
+    try:
+        browser = Browser()
+        page = browser.open(f"{server.url}/demo/platform/start/resource/learner-1?link=link-1")
+        assert page.status_code == 200 and "/play/" in page.url
+        quiz = browser.http.get(server.url + "/play/quiz/m1-quiz", timeout=10)
+        assert browser.submit(quiz, None, **{"q-q1": "a"}).status_code == 200
+        assert run_pass(app, [drain_scores]) == 1
+        (score,) = app.extensions["mirco.demo"].scores
+        assert score["userId"] == "learner-1" and score["scoreMaximum"] == 100
+        assert "learner-1" in browser.http.get(server.url + "/demo/", timeout=10).text
+    finally:
+        server.close()
+        app_state(app).db.dispose()
+        empty_all_tables(database_url)
