@@ -12,8 +12,11 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from flask import Flask, current_app
+
 from lti_tool.db import Database
 from lti_tool.models import LaunchStoreEntry, utcnow
+from lti_tool.state import app_state
 
 
 class LaunchStore(Protocol):
@@ -82,3 +85,12 @@ class RedisLaunchStore:
 
 def make_launch_store(db: Database, redis_url: str) -> LaunchStore:
     return RedisLaunchStore(redis_url) if redis_url else DatabaseLaunchStore(db)
+
+
+def launch_store(app: Flask | None = None) -> LaunchStore:
+    """The application's store (database or Redis), created once per application and shared by its threads."""
+    ext = (app or current_app).extensions
+    if "mirco.launch_store" not in ext:
+        state = app_state(app)
+        ext["mirco.launch_store"] = make_launch_store(state.db, state.settings.redis_url)
+    return ext["mirco.launch_store"]

@@ -16,7 +16,7 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.launch_store import LaunchStore, make_launch_store
+from lti_tool.launch_store import LaunchStore, launch_store
 from lti_tool.lti import claims as C
 from lti_tool.lti.flow import ClientKeyedServiceConnector
 from lti_tool.lti.records import get_or_create
@@ -95,7 +95,7 @@ def _claim_due(app: Flask) -> list[int]:
 def drain_scores(app: Flask) -> int:
     """Send due AGS scores in order; failures are retried later with backoff. Returns how many were handled."""
     state = app_state(app)
-    store = make_launch_store(state.db, state.settings.redis_url)
+    store = launch_store(app)
     ids = _claim_due(app)
     for message_id in ids:
         error, lineitem_url = None, None
@@ -126,7 +126,7 @@ def sync_roster(app: Flask, context_pk: int) -> int:
     Members who never launched the tool appear too, so trainers see who has not started.
     """
     state = app_state(app)
-    store = make_launch_store(state.db, state.settings.redis_url)
+    store = launch_store(app)
     with state.db.sessions() as session:
         context = session.get(LtiContext, context_pk)
         if context is None or not context.memberships_url:

@@ -14,7 +14,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from lti_tool import keys
 from lti_tool.errors import render_error
 from lti_tool.identity import LAUNCH_SESSION_KEY
-from lti_tool.launch_store import LaunchStore, make_launch_store
+from lti_tool.launch_store import launch_store
 from lti_tool.lti.flow import (LaunchRejected, SingleUseSessionService, StorageNeeded, TimeoutSession,
                                ToolCookieService, ToolMessageLaunch)
 from lti_tool.lti.records import ClaimTooLong, record_launch
@@ -28,15 +28,6 @@ MAX_LAUNCH_BYTES = 64 * 1024
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id",
                 "lti_storage_target")
 MALFORMED = (AttributeError, TypeError, KeyError, ValueError)  # hostile claim shapes deep inside pylti1p3
-
-
-def launch_store() -> LaunchStore:
-    """One store per application (database or Redis), created on first use."""
-    ext = current_app.extensions
-    if "mirco.launch_store" not in ext:
-        state = app_state()
-        ext["mirco.launch_store"] = make_launch_store(state.db, state.settings.redis_url)
-    return ext["mirco.launch_store"]
 
 
 def tool_url(endpoint: str, **values: Any) -> str:

@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from lti_tool.launch_store import DatabaseLaunchStore, RedisLaunchStore
-from lti_tool.lti.views import launch_store
+from lti_tool.launch_store import DatabaseLaunchStore, RedisLaunchStore, launch_store
 from lti_tool.state import app_state
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool
