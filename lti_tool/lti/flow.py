@@ -247,9 +247,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def claims(self) -> dict:
         return dict(self._get_jwt_body())
 
-    def registration(self):  # type: ignore[no-untyped-def]
-        return self._registration
-
 
 class ClientKeyedServiceConnector(ServiceConnector):
     """AGS/NRPS access tokens cached in the shared store until they expire, keyed per issuer AND client id.
