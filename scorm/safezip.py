@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 
 class UnsafePackage(ValueError):
@@ -75,9 +78,18 @@ def checked_members(archive: zipfile.ZipFile, limits: ZipLimits = ZipLimits()) -
     return found
 
 
+@contextmanager
+def _damage_refused(info: zipfile.ZipInfo) -> Iterator[None]:
+    """Corrupt deflate data, a bad CRC or an unknown compression method is a refusal, not a crash."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise UnsafePackage(f"{info.filename!r}: damaged or unreadable data ({exc})") from None
+
+
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """Read at most `limit` bytes, whatever the header claims (headers can lie about sizes)."""
-    with archive.open(info) as handle:
+    with _damage_refused(info), archive.open(info) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise UnsafePackage(f"{info.filename!r}: larger than declared or over {limit} bytes")
@@ -94,7 +106,7 @@ def extract(archive: zipfile.ZipFile, target: Path, limits: ZipLimits = ZipLimit
         if root not in destination.parents:
             raise UnsafePackage(f"{info.filename!r}: resolves outside the package folder")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(info) as source, open(destination, "xb") as sink:
+        with _damage_refused(info), archive.open(info) as source, open(destination, "xb") as sink:
             while chunk := source.read(1 << 16):
                 written += len(chunk)
                 if written > limits.max_total_bytes:

@@ -118,7 +118,14 @@ def validate_package(path: Path, schemas_dir: Path | None = None, limits: ZipLim
             if relative not in by_path:
                 report.problems.append(Problem(manifest_name, line, f"referenced file {referenced!r} is not in the zip"))
         for name, info in by_path.items():
-            if name.lower().endswith((".html", ".htm")) and REMOTE_ASSET.search(read_member(archive, info, info.file_size)):
+            if not name.lower().endswith((".html", ".htm")):
+                continue
+            try:
+                page = read_member(archive, info, info.file_size)
+            except UnsafePackage as exc:
+                report.problems.append(Problem(name, None, str(exc)))
+                continue
+            if REMOTE_ASSET.search(page):
                 report.warnings.append(Problem(name, None, "loads a script or stylesheet from the network (CDN): "
                                                            "the package will not work offline"))
         report.schema_errors, report.schema_checked, report.schema_note = schema_problems(

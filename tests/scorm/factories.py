@@ -48,6 +48,17 @@ def make_zip(target: Path, entries: dict[str, bytes | str], *, symlinks: tuple[s
     return target
 
 
+def corrupt_member(target: Path, name: str) -> Path:
+    """Damage the deflate data of member `name` in place (a disk or transfer error the zip headers do not show)."""
+    data = bytearray(target.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo(name)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start:start + 4] = bytes(b ^ 0xFF for b in data[start:start + 4])
+    target.write_bytes(bytes(data))
+    return target
+
+
 SCORM12_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="PKG-{ident}" version="1.0" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">

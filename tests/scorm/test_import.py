@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from scorm.importer import PackageRejected, import_package
 from scorm.models import ScormPackage, ScormSco
 from scorm.safezip import ZipLimits
-from tests.scorm.factories import (SCORM12_MANIFEST, SCO_PAGE, export_zip, make_zip, scorm12_package,
+from tests.scorm.factories import (SCORM12_MANIFEST, SCO_PAGE, corrupt_member, export_zip, make_zip, scorm12_package,
                                    scorm2004_package)
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -122,6 +122,10 @@ def hostile(case: str, tmp_path: Path) -> tuple[Path, dict]:
     elif case == "truncated-zip":
         scorm12_package(path)
         path.write_bytes(path.read_bytes()[:200])
+    elif case == "damaged-page":
+        corrupt_member(scorm12_package(path, extra={"page.html": SCO_PAGE * 50}), "page.html")
+    elif case == "damaged-asset":
+        corrupt_member(scorm12_package(path, extra={"asset.js": "void 0;" * 500}), "asset.js")
     elif case == "no-manifest":
         make_zip(path, {"index.html": SCO_PAGE})
     elif case == "nested-manifest":
@@ -154,7 +158,8 @@ HOSTILE = {
     "duplicate-names": "duplicate of", "xxe": "DOCTYPE/ENTITY declarations are not allowed",
     "billion-laughs": "DOCTYPE/ENTITY declarations are not allowed", "not-a-zip": "not a readable zip file",
     "truncated-zip": "not a readable zip file", "no-manifest": "no imsmanifest.xml or cmi5.xml at the zip root",
-    "nested-manifest": "must be at the zip root", "missing-resource": "refers to unknown resource 'NOPE'",
+    "nested-manifest": "must be at the zip root", "damaged-page": "'page.html': damaged or unreadable data",
+    "damaged-asset": "'asset.js': damaged or unreadable data", "missing-resource": "refers to unknown resource 'NOPE'",
     "missing-file": "'sub/two.html' is not in the zip", "schema-invalid": "'type' is required",
     "cmi5": "cmi5 packages cannot be imported", "no-organization": "no <organization>",
 }
