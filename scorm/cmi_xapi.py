@@ -7,6 +7,7 @@ Statements are built with xapi.builders, so actor, registration and IRIs match t
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -52,10 +53,16 @@ class CmiState:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None: "NaN" and "inf" parse as floats but mean nothing and break JSON and grades."""
     try:
-        return float(value) if value not in (None, "") else None
+        number = float(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _scaled(value: float | None) -> float | None:
+    return None if value is None else max(-1.0, min(1.0, value))
 
 
 def _children(node: Any) -> list[Mapping]:
@@ -121,15 +128,28 @@ def read_cmi(cmi: Mapping[str, Any], version: str) -> CmiState:
         completion, success = STATUS_12.get(str(core.get("lesson_status") or ""), ("unknown", "unknown"))
         scaled = None if raw is None else round((raw - (low or 0)) / ((high or 100) - (low or 0)), 4) \
             if (high or 100) != (low or 0) else None
-        return CmiState(completion, success, scaled, raw, low, high, None, str(core.get("exit") or ""),
+        return CmiState(completion, success, _scaled(scaled), raw, low, high, None, str(core.get("exit") or ""),
                         duration_seconds(core.get("session_time")), str(core.get("lesson_location") or ""),
                         str(cmi.get("suspend_data") or ""), tuple(interactions))
     scaled = _number(score.get("scaled"))
     return CmiState(str(cmi.get("completion_status") or "unknown"), str(cmi.get("success_status") or "unknown"),
-                    scaled if scaled is None else max(-1.0, min(1.0, scaled)), raw, low, high,
+                    _scaled(scaled), raw, low, high,
                     _number(cmi.get("progress_measure")), str(cmi.get("exit") or ""),
                     duration_seconds(cmi.get("session_time")), str(cmi.get("location") or ""),
                     str(cmi.get("suspend_data") or ""), tuple(interactions))
+
+
+def _score(state: CmiState) -> Score | None:
+    """The xAPI score; raw/min/max only when consistent (xAPI wants min <= raw <= max, min < max), since an
+    LRS refuses the whole statement otherwise and SCOs do report raw scores beyond their own max."""
+    if state.scaled is None:
+        return None
+    low, high, raw = state.min, state.max, state.raw
+    bounds_ok = low is None or high is None or low < high
+    raw_ok = raw is not None and (low is None or raw >= low) and (high is None or raw <= high)
+    if bounds_ok and raw_ok:
+        return Score(scaled=state.scaled, raw=raw, min=low, max=high)
+    return Score(scaled=state.scaled, min=low, max=high) if bounds_ok and raw is None else Score(scaled=state.scaled)
 
 
 def commit_statements(builder: CourseStatements, sco_key: str, title: Mapping[str, str], before: CmiState,
@@ -152,9 +172,7 @@ def commit_statements(builder: CourseStatements, sco_key: str, title: Mapping[st
     if after.completion == "completed" and before.completion != "completed":
         statements.append(builder.module_completed(sco_key, title=title, seconds=after.session_seconds))
     if after.success in ("passed", "failed") and after.success != before.success:
-        score = Score(scaled=after.scaled, raw=after.raw, min=after.min, max=after.max) \
-            if after.scaled is not None else None
-        result = Result(success=after.success == "passed", score=score,
+        result = Result(success=after.success == "passed", score=_score(after),
                         completion=after.completion == "completed" or None)
         statements.append(builder.statement(V.PASSED if after.success == "passed" else V.FAILED, sco,
                                             parents=parents, result=result))

@@ -165,6 +165,22 @@ def test_each_commit_reports_only_what_changed():
     assert commit_statements(builder(), "sco-1", {"und": "SCO"}, CmiState(), CmiState(), terminated=False) == []
 
 
+@pytest.mark.parametrize("version, cmi, scaled, score", [
+    ("scorm2004", {"success_status": "passed", "score": {"scaled": "NaN", "raw": "nan"}}, None, None),
+    ("scorm2004", {"success_status": "passed", "score": {"scaled": "inf"}}, None, None),
+    ("scorm12", {"core": {"lesson_status": "passed", "score": {"raw": "150", "min": "0", "max": "100"}}}, 1.0,
+     {"scaled": 1.0}),
+    ("scorm2004", {"success_status": "failed", "score": {"scaled": "0.5", "raw": "5", "min": "0", "max": "10"}}, 0.5,
+     {"scaled": 0.5, "raw": 5.0, "min": 0.0, "max": 10.0}),
+])
+def test_scores_out_of_range_or_not_finite_never_reach_the_lrs(version, cmi, scaled, score):
+    after = read_cmi(cmi, version)
+    assert after.scaled == scaled
+    statements = commit_statements(builder(), "sco-1", {"und": "SCO"}, CmiState(), after, terminated=False)
+    validate_statements(statements)
+    assert statements[-1]["result"].get("score") == score
+
+
 def test_imported_packages_can_be_picked_in_deep_linking(app, package):
     from lti_tool.lti import deep_linking
 
