@@ -145,3 +145,20 @@ def test_unknown_things_get_404(client, seeded):
     assert client.get(f"/reports/{seeded.context_pk}/no-such-course/?launch={launch}").status_code == 404
     assert client.get(f"/reports/{seeded.context_pk}/..%2F..%2Fetc/?launch={launch}").status_code == 404
     assert client.get(f"/reports/99999999999999999999/mini-course/?launch={launch}").status_code == 404
+
+
+def test_platform_administrator_stays_on_their_platform(app, client, seeded):
+    from lti_tool.models import LtiPlatform
+    from tests.reports.conftest import LEARNER, launch
+
+    with app.test_request_context():
+        with app.extensions["mirco"].db.transaction() as session:
+            other = LtiPlatform(issuer="https://other.example.org", client_id="tool",
+                                auth_login_url="https://other.example.org/auth",
+                                auth_token_url="https://other.example.org/token")
+            session.add(other)
+        stranger = launch(other, "S", [LEARNER], context="C1", link="L1")
+    assert stranger.context_pk not in (seeded.context_pk, seeded.other_context_pk)
+    index = client.get(f"/reports/?launch={seeded.launches['ADMIN'].launch_id}").get_data(as_text=True)
+    assert f"/reports/{stranger.context_pk}/" not in index
+    assert client.get(seeded.url("ADMIN", context_pk=stranger.context_pk)).status_code == 404
