@@ -5,6 +5,7 @@ external LRS — the last two with a switch that makes them fail for a while —
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -16,16 +17,19 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import lxml.html
 import requests
+import redis
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
-from lti_tool.demo.platform import LEARNER, Member, PlatformState, new_private_key_pem, platform_blueprint
+from lti_tool.demo.platform import INSTRUCTOR, LEARNER, Member, PlatformState, new_private_key_pem, platform_blueprint
 from tests.conftest import FIXTURE_COURSES, ROOT
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -110,6 +114,7 @@ class Switch:
 
 class ThreadedServer:
     def __init__(self, app: Flask) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # hundreds of request lines say nothing here
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -146,6 +151,9 @@ class ExternalLRS:
         return self.switch.wrap(app, ("/xapi/statements",))
 
 
+INSTRUCTOR_ID = "teacher-001"
+
+
 def learner_ids(count: int) -> list[str]:
     return [f"learner-{n:03d}" for n in range(1, count + 1)]
 
@@ -158,6 +166,7 @@ def make_platform(tool_url: str, learners: int) -> tuple[PlatformState, Switch, 
                           redirect_uris=[tool_url + "/lti/launch"])
     state.members = [Member(user, f"Learner {user[-3:]}", f"{user}@example.org", [LEARNER])
                      for user in learner_ids(learners)]
+    state.members.append(Member(INSTRUCTOR_ID, "Vera Teacher", "vera@example.org", [INSTRUCTOR]))
     state.links = {"link-1": {"title": "Mini course", "custom": {"course": "mini-course"}, "lineitem": None}}
     app = Flask("e2e-platform")
     app.register_blueprint(platform_blueprint("platform", "", lambda: state))
@@ -276,7 +285,8 @@ class Learner:
                 self.outcome.connection_errors += 1
                 time.sleep(0.2 * (attempt + 1))
                 continue
-            self.outcome.latencies.append(time.perf_counter() - started)
+            if url.startswith(self.tool_url):  # the platform's own pages are not the tool's speed
+                self.outcome.latencies.append(time.perf_counter() - started)
             self.outcome.statuses.append(response.status_code)
             self.outcome.trail.append(f"{method} {url.split('?')[0]} {response.status_code}")
             if response.status_code in (502, 503, 504) or response.status_code >= 500 and method == "GET":
@@ -337,3 +347,58 @@ class Learner:
         self.take_quiz()
         self.send_statements()
         return self.outcome
+
+
+# --- the assembled stack ---------------------------------------------------------------------------------
+
+LEARNERS = 50
+
+
+class Unavailable(RuntimeError):
+    """A part of the stack (PostgreSQL binaries, Redis) is not on this machine."""
+
+
+@dataclass
+class Stack:
+    tool: Tool
+    postgres: PrivatePostgres
+    platform: PlatformState
+    platform_url: str
+    ags_switch: Switch
+    lrs: ExternalLRS
+
+    def run_learners(self, users: list[str], threads: int | None = None) -> list[Outcome]:
+        with ThreadPoolExecutor(max_workers=threads or len(users)) as pool:
+            return list(pool.map(lambda user: Learner(user, self.platform_url, self.tool.url).run(), users))
+
+
+def build_stack(directory: Path, workers: int, learners: int = LEARNERS,
+                extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    if not PrivatePostgres.available():
+        raise Unavailable("PostgreSQL server binaries (initdb) not installed")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        raise Unavailable(f"Redis not reachable at {REDIS_URL}") from None
+    postgres = PrivatePostgres()
+    port = free_port()
+    lrs = ExternalLRS()
+    lrs_server = ThreadedServer(lrs.app())
+    state, ags_switch, platform_app = make_platform(f"http://127.0.0.1:{port}", learners)
+    platform_server = ThreadedServer(platform_app)
+    state.issuer = platform_server.url
+    env = tool_environment(directory / "instance", postgres.url, port, lrs_server.url) | (extra_env or {})
+    tool = Tool(env, port, directory / "tool.log")
+    try:
+        tool.mirco("init")
+        tool.mirco("platforms", "add", "--issuer", state.issuer, "--client-id", state.client_id,
+                   "--deployment-id", state.deployment_id, "--auth-login-url", state.issuer + "/authorize",
+                   "--auth-token-url", state.issuer + "/token", "--key-set-url", state.issuer + "/jwks")
+        tool.start_web(workers)
+        tool.start_worker()
+        yield Stack(tool, postgres, state, platform_server.url, ags_switch, lrs)
+    finally:
+        tool.stop()
+        platform_server.stop()
+        lrs_server.stop()
+        postgres.stop()
