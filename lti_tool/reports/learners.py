@@ -1,4 +1,4 @@
-"""Per-learner figures of one context and curriculum, computed in SQL (one grouped query per table).
+"""Per-learner figures of one context and curriculum, computed in SQL and grouped by learner in the database.
 
 A learner is a context member whose roles are a learner's (NRPS roster or launch). Progress counts lessons
 viewed and quizzes submitted over the scope's lessons and quizzes; the score is the mean over the scope's
