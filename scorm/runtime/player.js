@@ -6,7 +6,7 @@
   "use strict";
   var C = window.MIRCO_CONTENT, L = C.labels;
   var sco, pages, state = {v: 1, at: 0, seen: "", quiz: {}};
-  var adapter, packed = "", mastery = null, main, nav, statusLine;
+  var adapter, packed = "", mastery = null, main, nav, statusLine, finished = false;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -36,6 +36,7 @@
     return JSON.parse(await new Response(stream).text());
   }
   async function persist() {
+    if (finished) return;  // after Terminate / LMSFinish / cmi5 "terminated" nothing more may reach the LMS
     var text = await pack(state);
     if (text.length > C.suspendLimit) {  // drop per-question detail first: scores and attempts matter more
       var lean = JSON.parse(JSON.stringify(state));
@@ -111,6 +112,7 @@
     });
   }
   function report() {
+    if (finished) return Promise.resolve();
     var s = status();
     adapter.report(s);
     statusLine.textContent = (s.completed ? L.done + ". " : "") + (s.scaled !== null ? L.score + ": " +
@@ -252,7 +254,6 @@
   }
 
   /* ---- lifecycle: commit on every status change and every 30 s; finish on pagehide, never in unload ---- */
-  var finished = false;
   function finish() {
     if (finished) return;
     finished = true;

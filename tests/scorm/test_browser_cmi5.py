@@ -74,39 +74,56 @@ def statements_until_terminated(lrs: requests.Session, base: str, registration: 
     return found
 
 
-def test_cmi5_au_sends_the_defined_statement_sequence(browser, lrs_app, mini_course, tmp_path):
+ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.example.org", "name": "learner-42"}}
+AU_ID = f"{IRI_BASE}/mini-course/m1-basics/au"
+COURSE_ID = f"{IRI_BASE}/mini-course"
+
+
+def unpacked_au(mini_course, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     package = tmp_path / "pkg"
     with zipfile.ZipFile(export_zip(mini_course, "cmi5", tmp_path / "p.zip")) as archive:
         archive.extractall(package)
+    return package
+
+
+def lrs_client() -> requests.Session:
+    lrs = requests.Session()
+    lrs.auth = (KEY, SECRET)
+    lrs.headers["X-Experience-API-Version"] = "1.0.3"
+    return lrs
+
+
+def launch_au(browser, lrs: requests.Session, base: str, registration: str, context: dict):  # type: ignore[no-untyped-def]
+    """What a cmi5 LMS does: LMS.LaunchData in the State API, `launched`, then the AU opened with its parameters."""
+    launch_data = {"contextTemplate": context, "launchMode": "Normal", "moveOn": "CompletedAndPassed",
+                   "masteryScore": 0.5}
+    state = lrs.put(f"{base}/xapi/activities/state", json=launch_data, params={
+        "stateId": "LMS.LaunchData", "activityId": AU_ID, "agent": json.dumps(ACTOR), "registration": registration})
+    assert state.status_code == 204, state.text
+    launched = lrs.post(f"{base}/xapi/statements", json={
+        "actor": ACTOR, "verb": {"id": V + "launched", "display": {"en-US": "launched"}},
+        "object": {"id": AU_ID, "objectType": "Activity"},
+        "context": {**context, "registration": registration,
+                    "contextActivities": {**context["contextActivities"], "category": [{"id": CMI5_CATEGORY}]}}})
+    assert launched.status_code == 200, launched.text
+    page = browser.new_page()
+    query = urlencode({"endpoint": f"{base}/xapi/", "fetch": f"{base}/fetch", "actor": json.dumps(ACTOR),
+                       "registration": registration, "activityId": AU_ID})
+    page.goto(f"{base}/pkg/sco-m1-basics.html?{query}")
+    return page
+
+
+def test_cmi5_au_sends_the_defined_statement_sequence(browser, lrs_app, mini_course, tmp_path):
+    package = unpacked_au(mini_course, tmp_path)
     token = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
     registration, session_id = str(uuid.uuid4()), str(uuid.uuid4())
-    actor = {"objectType": "Agent", "account": {"homePage": "https://lms.example.org", "name": "learner-42"}}
-    au_id = f"{IRI_BASE}/mini-course/m1-basics/au"
-    course_id = f"{IRI_BASE}/mini-course"
+    actor, au_id, course_id = ACTOR, AU_ID, COURSE_ID
     with serve(lms_site(package, lrs_app, token)) as base:
-        lrs = requests.Session()
-        lrs.auth = (KEY, SECRET)
-        lrs.headers["X-Experience-API-Version"] = "1.0.3"
+        lrs = lrs_client()
         context = {"contextActivities": {"grouping": [{"id": course_id}]}, "extensions": {SESSION: session_id}}
-        launch_data = {"contextTemplate": context, "launchMode": "Normal", "moveOn": "CompletedAndPassed",
-                       "masteryScore": 0.5}
-        state = lrs.put(f"{base}/xapi/activities/state", json=launch_data, params={
-            "stateId": "LMS.LaunchData", "activityId": au_id, "agent": json.dumps(actor),
-            "registration": registration})
-        assert state.status_code == 204, state.text
-        launched = lrs.post(f"{base}/xapi/statements", json={
-            "actor": actor, "verb": {"id": V + "launched", "display": {"en-US": "launched"}},
-            "object": {"id": au_id, "objectType": "Activity"},
-            "context": {**context, "registration": registration,
-                        "contextActivities": {**context["contextActivities"], "category": [{"id": CMI5_CATEGORY}]}}})
-        assert launched.status_code == 200, launched.text
-
-        page = browser.new_page()
         errors: list[str] = []
+        page = launch_au(browser, lrs, base, registration, context)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        query = urlencode({"endpoint": f"{base}/xapi/", "fetch": f"{base}/fetch", "actor": json.dumps(actor),
-                           "registration": registration, "activityId": au_id})
-        page.goto(f"{base}/pkg/sco-m1-basics.html?{query}")
         learner = ScriptedLearner(page)
         learner.wait_ready()
         learner.read_lessons(len(mini_course.modules[0].lessons))
@@ -138,3 +155,23 @@ def test_cmi5_au_sends_the_defined_statement_sequence(browser, lrs_app, mini_cou
         "choice", "true-false", "matching", "sequencing", "fill-in"}
     assert all(s["context"]["contextActivities"]["parent"][0]["id"] == au_id for s in answered)
     assert saved.status_code == 200 and saved.json()["suspend"].startswith("z")
+
+
+def test_nothing_is_sent_after_terminated(browser, lrs_app, mini_course, tmp_path):
+    """The contents stay on screen after Exit; opening an unread lesson then must not send `progressed`."""
+    package = unpacked_au(mini_course, tmp_path)
+    token = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+    registration = str(uuid.uuid4())
+    with serve(lms_site(package, lrs_app, token)) as base:
+        lrs = lrs_client()
+        page = launch_au(browser, lrs, base, registration, {"contextActivities": {"grouping": [{"id": COURSE_ID}]}})
+        learner = ScriptedLearner(page)
+        learner.wait_ready()
+        learner.exit()
+        found = statements_until_terminated(lrs, base, registration)
+        page.click("#nav a[data-page='1']")
+        page.evaluate("() => window.MIRCO_ADAPTERS.cmi5.queue")  # every request the click queued has finished
+        after = lrs.get(f"{base}/xapi/statements", params={"registration": registration, "limit": 100}).json()
+        page.close()
+    assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in found] == ["launched", "initialized", "progressed", "terminated"]
+    assert len(after["statements"]) == len(found)
