@@ -1,6 +1,8 @@
 """Lesson Markdown renders to HTML with nothing executable left in it."""
 from __future__ import annotations
 
+import unicodedata
+
 import lxml.html
 import pytest
 
@@ -48,6 +50,17 @@ def test_find_images_reports_lines() -> None:
 def test_serbian_transliteration_handles_digraphs() -> None:
     assert to_cyrillic("Ljudska prava, njihova zaštita i džamija") == "Људска права, њихова заштита и џамија"
     assert to_cyrillic("LJUBLJANA Đorđe Ćuprija") == "ЉУБЉАНА Ђорђе Ћуприја"
+
+
+def test_transliteration_of_decomposed_text_and_digraph_letters() -> None:
+    decomposed = unicodedata.normalize("NFD", "Džep, žena i ćup")
+    assert decomposed != "Džep, žena i ćup"
+    assert to_cyrillic(decomposed) == "Џеп, жена и ћуп"
+    assert to_cyrillic("\u01c5ep \u01c9ubav \u01cciva") == "Џеп љубав њива"
+
+
+def test_markdown_transliteration_keeps_html_entities() -> None:
+    assert to_cyrillic_markdown("Prava &amp; obaveze&nbsp;i &#169; &#x2014;") == "Права &amp; обавезе&nbsp;и &#169; &#x2014;"
 
 
 def test_markdown_transliteration_keeps_links_and_code() -> None:
