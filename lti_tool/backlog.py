@@ -57,6 +57,16 @@ def _lrs_forwarding(connection: Connection, now: datetime, targets: tuple[str, .
     return found
 
 
+def stored_statements(engine: Engine) -> int | None:
+    """Rows in the LRS statement table (voided and erased ones stay as rows), None before it exists."""
+    from xapi.storage import statement
+
+    if statement.name not in inspect(engine).get_table_names():
+        return None
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(statement))
+
+
 def outbox_backlog(engine: Engine, forward_targets: tuple[str, ...] = (), now: datetime | None = None
                    ) -> list[Backlog]:
     """Depth, age of the oldest waiting entry and given-up count of every queue that exists in the database."""

@@ -1,7 +1,8 @@
 """Prometheus metrics: counters other parts of the tool increment, gauges computed when scraped.
 
-Counting is one call: `metrics.count_launch("LtiResourceLinkRequest")`, `metrics.count_statements_stored(n)`,
-`metrics.count_ags_failure("http 503")`. Under gunicorn, `PROMETHEUS_MULTIPROC_DIR` (set by
+Counting is one call: `metrics.count_launch("LtiResourceLinkRequest")`, `metrics.count_ags_failure("HTTPError")`.
+Statements stored are counted from the LRS table when scraped, so that every writer (the player, LRS clients
+over HTTP, other processes) is included and a rolled-back transaction never is. Under gunicorn, `PROMETHEUS_MULTIPROC_DIR` (set by
 packaging/gunicorn.conf.py before any worker imports this module) makes every worker write its counts to files
 that one scrape adds up, whichever worker answers it.
 """
@@ -11,18 +12,16 @@ import os
 
 from flask import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine
 
-from lti_tool.backlog import outbox_backlog
+from lti_tool.backlog import outbox_backlog, stored_statements
 
 COUNTERS = CollectorRegistry(auto_describe=True)
 
 LAUNCHES = Counter("mirco_lti_launches", "Valid LTI launches, by message type.", ["message_type"],
                    registry=COUNTERS)
-STATEMENTS_STORED = Counter("mirco_xapi_statements_stored", "xAPI statements stored in the embedded LRS.",
-                            registry=COUNTERS)
 AGS_FAILURES = Counter("mirco_ags_failures", "Failed attempts to send a score to a platform (AGS).", ["reason"],
                        registry=COUNTERS)
 HTTP_REQUESTS = Histogram("mirco_http_request_duration_seconds", "Time to answer HTTP requests.",
@@ -34,12 +33,8 @@ def count_launch(message_type: str = "LtiResourceLinkRequest") -> None:
     LAUNCHES.labels(message_type=message_type).inc()
 
 
-def count_statements_stored(count: int = 1) -> None:
-    STATEMENTS_STORED.inc(count)
-
-
 def count_ags_failure(reason: str = "error") -> None:
-    """`reason` should be a small fixed vocabulary ("http 5xx", "timeout", "token"), never a message."""
+    """`reason` is a small fixed vocabulary (an exception class name), never a message: one series per value."""
     AGS_FAILURES.labels(reason=reason).inc()
 
 
@@ -47,8 +42,9 @@ def observe_request(method: str, status: int, seconds: float) -> None:
     HTTP_REQUESTS.labels(method=method, status=str(status)).observe(seconds)
 
 
-class BacklogCollector:
-    """Outbox depth and oldest-entry age, read from the database at scrape time (not stored per worker)."""
+class DatabaseCollector:
+    """Figures read from the database at scrape time (not kept per worker): statements stored, outbox depth,
+    age of the oldest waiting entry, entries given up on."""
 
     def __init__(self, engine: Engine, forward_targets: tuple[str, ...]) -> None:
         self.engine = engine
@@ -64,6 +60,10 @@ class BacklogCollector:
             age.add_metric([entry.name], entry.oldest_age_seconds)
             failed.add_metric([entry.name], entry.failed)
         yield from (depth, age, failed)
+        stored = stored_statements(self.engine)
+        if stored is not None:
+            yield CounterMetricFamily("mirco_xapi_statements_stored", "xAPI statements stored in the embedded LRS.",
+                                      value=stored)
 
 
 def scrape(engine: Engine, forward_targets: tuple[str, ...] = ()) -> Response:
@@ -73,5 +73,5 @@ def scrape(engine: Engine, forward_targets: tuple[str, ...] = ()) -> Response:
         MultiProcessCollector(registry)
     else:
         registry.register(COUNTERS)
-    registry.register(BacklogCollector(engine, forward_targets))
+    registry.register(DatabaseCollector(engine, forward_targets))
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

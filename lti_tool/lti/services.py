@@ -16,6 +16,7 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool import metrics
 from lti_tool.launch_store import LaunchStore, launch_store
 from lti_tool.lti import claims as C
 from lti_tool.lti.flow import ClientKeyedServiceConnector
@@ -103,6 +104,7 @@ def drain_scores(app: Flask) -> int:
             lineitem_url = send_score(app, message_id, store)
         except (ServiceUnavailable, LtiException, requests.RequestException, KeyError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
+            metrics.count_ags_failure(type(exc).__name__)
         with state.db.transaction() as session:
             message = session.get(OutboxMessage, message_id)
             if error is None:

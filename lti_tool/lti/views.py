@@ -11,7 +11,7 @@ from jwt import PyJWTError
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import keys
+from lti_tool import keys, metrics
 from lti_tool.errors import render_error
 from lti_tool.identity import LAUNCH_SESSION_KEY
 from lti_tool.launch_store import launch_store
@@ -145,6 +145,7 @@ def launch():  # type: ignore[no-untyped-def]
     except (LtiException, OIDCException, PyJWTError, JWException) as exc:
         return _refuse(f"The launch was rejected: {exc}", 401 if "signature" in str(exc).lower() else 400)
     session[LAUNCH_SESSION_KEY] = launch_row.id
+    metrics.count_launch(launch_row.message_type)
     if launch_row.message_type == "LtiDeepLinkingRequest":
         return redirect(url_for("deep_linking.picker", launch=launch_row.id), 303)
     return redirect(url_for("player.start", launch=launch_row.id), 303)

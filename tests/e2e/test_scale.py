@@ -35,6 +35,8 @@ def test_fifty_learners_on_four_workers(stack: Stack) -> None:
     assert f'mirco_outbox_depth{{outbox="lrs-forward:{stack.tool.env["MIRCO_LRS_FORWARD_URLS"]}"}} 0.0' in metrics
     requests_served = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                           if line.startswith("mirco_http_request_duration_seconds_count"))
+    assert f'mirco_lti_launches_total{{message_type="LtiResourceLinkRequest"}} {float(len(users))}' in metrics
+    assert f"mirco_xapi_statements_stored_total {float(len(stored))}" in metrics
     per_learner = len(LESSONS) + 2 + STATEMENTS_PER_LEARNER  # lessons, quiz page and answer, xAPI writes
     assert requests_served >= len(users) * per_learner  # counted in every worker, summed by one scrape
 
