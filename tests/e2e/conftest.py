@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
-from tests.e2e.stack import LEARNERS, Stack, Unavailable, build_stack
+from tests.e2e.stack import Stack, Unavailable, build_stack
 
 WORKERS = 4
 

@@ -5,7 +5,6 @@ external LRS — the last two with a switch that makes them fail for a while —
 """
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import signal
@@ -27,10 +26,10 @@ import lxml.html
 import requests
 import redis
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
 
 from lti_tool.demo.platform import INSTRUCTOR, LEARNER, Member, PlatformState, new_private_key_pem, platform_blueprint
 from tests.conftest import FIXTURE_COURSES, ROOT
+from tests.servers import ThreadedServer
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REDIS_URL = os.environ.get("MIRCO_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -110,19 +109,6 @@ class Switch:
             return None
 
         return app
-
-
-class ThreadedServer:
-    def __init__(self, app: Flask) -> None:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # hundreds of request lines say nothing here
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass

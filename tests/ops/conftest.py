@@ -1,35 +1,21 @@
 """Fixtures for the operations tests: small real HTTP servers on 127.0.0.1 standing in for the outside world."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-
-class LiveServer:
-    """A WSGI app served on a free port of 127.0.0.1 in a thread."""
-
-    def __init__(self, app: Flask) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.servers import ThreadedServer
 
 
 @pytest.fixture
 def serve() -> Iterator:
-    """`serve(app) -> LiveServer`; every server is stopped at the end of the test."""
-    servers: list[LiveServer] = []
+    """`serve(app) -> ThreadedServer`; every server is stopped at the end of the test."""
+    servers: list[ThreadedServer] = []
 
-    def start(app: Flask) -> LiveServer:
-        servers.append(LiveServer(app))
+    def start(app: Flask) -> ThreadedServer:
+        servers.append(ThreadedServer(app))
         return servers[-1]
 
     yield start
