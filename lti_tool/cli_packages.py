@@ -58,6 +58,8 @@ def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, la
                                base_url=settings.base_url)
     except ExportError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     click.echo(f"wrote {result.path} ({result.format}, {result.scos} SCO(s), {result.files} files, {result.bytes} bytes)")
 
 
@@ -94,6 +96,8 @@ def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output
                 failed.append(f"{folder}: {len(exc.problems)} course problem(s); run mirco courses validate")
             except ExportError as exc:
                 failed.append(f"{folder} {fmt}: {exc}")
+            except OSError as exc:
+                failed.append(f"{folder} {fmt}: cannot write to {output_dir}: {exc.strerror or exc}")
     for result in written:
         click.echo(f"ok   {result.path} ({result.bytes} bytes)")
     for line in dict.fromkeys(failed):

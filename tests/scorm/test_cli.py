@@ -40,6 +40,16 @@ def test_export_refuses_bad_options_with_exit_2(cli, args, message):
     assert "Traceback" not in result.output
 
 
+def test_export_to_an_unwritable_place_is_a_usage_error(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = cli.invoke(args=["courses", "export", MINI, "--format", "scorm12", "-o", str(blocker / "p.zip")])
+    assert result.exit_code == 2 and f"cannot write {blocker / 'p.zip'}" in result.output
+    result = cli.invoke(args=["courses", "export-all", MINI, "--format", "cc", "-o", str(blocker / "exports")])
+    assert result.exit_code == 2 and f"cannot write to {blocker / 'exports'}" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_export_of_an_invalid_course_lists_located_problems(cli, tmp_path):
     course = tmp_path / "broken"
     shutil.copytree(FIXTURE_COURSES / "mini-course", course)
