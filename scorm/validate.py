@@ -7,6 +7,7 @@ scorm.schemas); when no schemas are installed the report says that this part was
 from __future__ import annotations
 
 import copy
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -115,7 +116,10 @@ def validate_package(path: Path, schemas_dir: Path | None = None, limits: ZipLim
             relative = unquote(referenced.split("?")[0].split("#")[0])
             if "://" in relative or relative.startswith("//"):
                 continue
-            if relative not in by_path:
+            relative = posixpath.normpath(relative.replace("\\", "/"))  # `./a.html`, `sub/../a.html` are `a.html`
+            if relative == ".." or relative.startswith(("../", "/")):
+                report.problems.append(Problem(manifest_name, line, f"referenced file {referenced!r} is outside the package"))
+            elif relative not in by_path:
                 report.problems.append(Problem(manifest_name, line, f"referenced file {referenced!r} is not in the zip"))
         for name, info in by_path.items():
             if not name.lower().endswith((".html", ".htm")):

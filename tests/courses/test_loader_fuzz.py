@@ -14,7 +14,8 @@ from tests.conftest import FIXTURE_COURSES
 
 MINI = FIXTURE_COURSES / "mini-course"
 TARGETS = ["course.yaml", "modules/01-basics/module.yaml", "modules/01-basics/quiz.yaml",
-           "modules/01-basics/01-definition.md", "course.sr-Latn.yaml", "final.yaml"]
+           "modules/01-basics/01-definition.md", "course.sr-Latn.yaml", "final.yaml",
+           "modules/01-basics/quiz.sr-Latn.yaml", "modules/01-basics/01-definition.sr-Latn.md"]
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
                     st.text(max_size=30), st.sampled_from(["id", "K1", "single", "true", "en", "q1", "a"]))
