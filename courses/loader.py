@@ -348,10 +348,22 @@ class _CourseLoader:
                 node.report(f"{what}.answers: list at least one accepted answer", "answers")
             fields["answers"] = answers
             fields["case_sensitive"] = bool(node.boolean("case_sensitive", what, default=False))
+        self._check_question_images(node, what, [prompt, explanation, *[
+            text for choice in fields.get("choices") or () for text in (choice.text, choice.feedback)]])
         if question_id is None or prompt is None or explanation is None or None in fields.values():
             return None
         return Question(id=question_id, type=qtype, prompt=prompt, explanation=explanation, points=points,
                         outcomes=outcomes, **fields)
+
+    def _check_question_images(self, node: Node, what: str, texts: list[LocalizedText | None]) -> None:
+        """Question texts are rendered away from the quiz file, so a relative image there would be a broken link
+        in every delivery: only https:// images (or a lesson) can show a picture."""
+        for text in texts:
+            for value in (text.values.values() if text else ()):
+                for image in find_images(value):
+                    if not image.src.startswith("https://"):
+                        node.report(f"{what}: image {image.src!r}: questions can only show https:// images "
+                                    "(put course files in a lesson)")
 
     def _choices(self, node: Node, what: str, qtype: str) -> tuple[Choice, ...] | None:
         choices, ids = [], []

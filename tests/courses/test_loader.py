@@ -197,3 +197,15 @@ def test_fractional_points_count_in_grading(course_copy: Path) -> None:
     assert quiz.question("q2").points == 0.5
     result = quiz.grade({"q2": True})
     assert result.points == 0.5 and result.max_points == quiz.max_points
+
+
+def test_question_images_must_be_https(course_copy: Path) -> None:
+    quiz = course_copy / "modules/01-basics/quiz.yaml"
+    edit(quiz, "    prompt: Which article", "    prompt: '![map](media/map.png) Which article")
+    edit(quiz, "sets out non-refoulement?", "sets out non-refoulement?'")
+    edit(quiz, "{id: b, text: Article 1F,", "{id: b, text: '![ok](https://example.org/a.png) Article 1F',")
+    with pytest.raises(CourseValidationError) as info:
+        load_course(course_copy)
+    [problem] = info.value.problems
+    assert problem.file == "modules/01-basics/quiz.yaml" and problem.line == 7
+    assert "image 'media/map.png': questions can only show https:// images" in problem.message
