@@ -173,11 +173,11 @@ def outcome_mastery(session: Session, scope: ReportScope, lang: str | None = Non
     (string aggregation); the question -> outcome map of the course files is applied to those few rows here.
     """
     questions: dict[str, list[str]] = {o.id: [] for o in scope.course.outcomes}
-    outcomes_of: dict[tuple[str, str], tuple[str, ...]] = {}
+    per_quiz: dict[str, dict[str, set[str]]] = {}  # quiz -> outcome -> its question ids in that quiz
     for quiz, question in scope.questions():
-        outcomes_of[(quiz.id, question.id)] = question.outcomes
         for outcome_id in question.outcomes:
             questions.setdefault(outcome_id, []).append(f"{quiz.id}/{question.id}")
+            per_quiz.setdefault(quiz.id, {}).setdefault(outcome_id, set()).add(question.id)
     latest = (select(func.max(QuizAttempt.id)).join(Attempt, Attempt.id == QuizAttempt.attempt_id)
               .where(in_scope(scope), QuizAttempt.quiz_id.in_([q.id for q in scope.quizzes]))
               .group_by(Attempt.user_pk, QuizAttempt.quiz_id))
@@ -188,13 +188,14 @@ def outcome_mastery(session: Session, scope: ReportScope, lang: str | None = Non
         .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
         .where(QuizAttempt.id.in_(latest)).group_by(QuizAttempt.id, Attempt.user_pk, QuizAttempt.quiz_id))
     per_learner: dict[tuple[int, str], list[int]] = {}  # (user, outcome) -> [answered, right]
-    for user_pk, quiz_id, answered, right in rows:
-        correct = set((right or "").split(SEPARATOR))
-        for question_id in (answered or "").split(SEPARATOR):
-            for outcome_id in outcomes_of.get((quiz_id, question_id), ()):
+    for user_pk, quiz_id, answered_ids, right_ids in rows:
+        answered, right = set((answered_ids or "").split(SEPARATOR)), set((right_ids or "").split(SEPARATOR))
+        for outcome_id, mine in per_quiz.get(quiz_id, {}).items():
+            count = len(mine & answered)
+            if count:
                 entry = per_learner.setdefault((user_pk, outcome_id), [0, 0])
-                entry[0] += 1
-                entry[1] += question_id in correct
+                entry[0] += count
+                entry[1] += len(mine & right)
     totals: dict[str, list[int]] = {}  # outcome -> [responses, correct, learners, mastered]
     for (_, outcome_id), (answered_n, right_n) in per_learner.items():
         entry = totals.setdefault(outcome_id, [0, 0, 0, 0])
