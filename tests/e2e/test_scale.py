@@ -37,6 +37,8 @@ def test_fifty_learners_on_four_workers(stack: Stack) -> None:
                           if line.startswith("mirco_http_request_duration_seconds_count"))
     assert f'mirco_lti_launches_total{{message_type="LtiResourceLinkRequest"}} {float(len(users))}' in metrics
     assert f"mirco_xapi_statements_stored_total {float(len(stored))}" in metrics
+    report = stack.tool.mirco("doctor")  # raises unless every check passes (exit 0)
+    assert report.rstrip().endswith("all checks passed") and "/lti/jwks.json answers (HTTP 200)" in report
     per_learner = len(LESSONS) + 2 + STATEMENTS_PER_LEARNER  # lessons, quiz page and answer, xAPI writes
     assert requests_served >= len(users) * per_learner  # counted in every worker, summed by one scrape
 
