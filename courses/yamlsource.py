@@ -18,8 +18,35 @@ class LineList(list):
     lines: list[int]
 
 
+MAX_EXPANDED_NODES = 1_000_000
+"""More values than a 2 MiB file can spell out: only aliases (`*name`) reach it ("billion laughs")."""
+
+
 class _LineLoader(yaml.SafeLoader):
-    pass
+    def compose_document(self) -> yaml.Node:
+        """Refuse alias bombs before construction: nine aliases of nine aliases... are shared nodes here but
+        become billions of values once anything walks or prints them (a validation message does)."""
+        node = super().compose_document()
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) expand to too much data or refer to "
+                                                          "themselves", node.start_mark)
+        return node
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Nodes in `node` with every alias expanded, counted once per shared node; a cycle counts as too many."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = MAX_EXPANDED_NODES + 1  # seen again while counting its own children: a cycle
+    children = node.value if isinstance(node, yaml.SequenceNode) else (
+        [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else [])
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes)
+        if total > MAX_EXPANDED_NODES:
+            break
+    sizes[id(node)] = total
+    return total
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:

@@ -209,3 +209,15 @@ def test_question_images_must_be_https(course_copy: Path) -> None:
     [problem] = info.value.problems
     assert problem.file == "modules/01-basics/quiz.yaml" and problem.line == 7
     assert "image 'media/map.png': questions can only show https:// images" in problem.message
+
+
+def test_yaml_alias_bomb_is_refused_quickly(course_copy: Path) -> None:
+    """Nine aliases of nine aliases...: 9**9 values once expanded; a validation message used to print them all."""
+    anchors = ['&a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'] + [
+        f"&a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    quiz = course_copy / "modules/01-basics/quiz.yaml"
+    quiz.write_text(f"anchors: [{', '.join(anchors)}]\n" + quiz.read_text().replace("attempts: 2", "attempts: *a8"))
+    with pytest.raises(CourseValidationError) as info:
+        load_course(course_copy)
+    assert any(p.file == "modules/01-basics/quiz.yaml" and "aliases (*name) expand to too much data" in p.message
+               for p in info.value.problems), info.value
