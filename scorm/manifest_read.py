@@ -132,89 +132,116 @@ def _first_text(element: etree._Element, paths: tuple[str, ...]) -> str:
 
 
 def read_scorm(tree: etree._ElementTree, kind: str, name: str = "imsmanifest.xml") -> Manifest:
-    root = tree.getroot()
-    scorm12 = kind == "scorm12"
-    cp, adlcp = (ns.CP12, ns.ADLCP12) if scorm12 else (ns.CP, ns.ADLCP)
-    q = lambda tag: f"{{{cp}}}{tag}"  # noqa: E731
-    lom = (f"{{{ns.IMSMD12}}}lom/{{{ns.IMSMD12}}}general/{{{ns.IMSMD12}}}" if scorm12
-           else f"{{{ns.LOM}}}lom/{{{ns.LOM}}}general/{{{ns.LOM}}}")
-    text_el = "langstring" if scorm12 else "string"
-    metadata = root.find(q("metadata"))
-    manifest = Manifest(kind=kind, identifier=root.get("identifier", ""), title="", version=root.get("version", ""))
-    if metadata is not None:
-        manifest.title = _first_text(metadata, (f"{lom}title/{{{ns.IMSMD12 if scorm12 else ns.LOM}}}{text_el}",))
-        manifest.description = _first_text(metadata, (f"{lom}description/{{{ns.IMSMD12 if scorm12 else ns.LOM}}}{text_el}",))
-        manifest.language = _first_text(metadata, (f"{lom}language",))
-    problems = manifest.problems
-    if not manifest.identifier:
-        problems.append(Problem(name, root.sourceline, "manifest has no identifier"))
+    return _ScormReader(tree.getroot(), kind, name).read()
 
-    resources_el = root.find(q("resources"))
-    resources: dict[str, etree._Element] = {}
-    base = _base(root)
-    if resources_el is not None:
-        for resource in resources_el.findall(q("resource")):
-            rid = resource.get("identifier", "")
-            if rid in resources:
-                problems.append(Problem(name, resource.sourceline, f"duplicate resource identifier {rid!r}"))
-            resources[rid] = resource
-            res_base = _join(base, _base(resources_el), _base(resource))
-            href = resource.get("href")
-            if href:
-                manifest.files.setdefault(_join(res_base, href).split("?")[0].split("#")[0], resource.sourceline)
-            for file_el in resource.findall(q("file")):
-                if file_el.get("href"):
-                    manifest.files.setdefault(_join(res_base, file_el.get("href")), file_el.sourceline)
-        for resource in resources.values():
-            for dependency in resource.findall(q("dependency")):
-                ref = dependency.get("identifierref")
-                if ref not in resources:
-                    problems.append(Problem(name, dependency.sourceline, f"dependency on unknown resource {ref!r}"))
-    else:
-        problems.append(Problem(name, root.sourceline, "manifest has no <resources>"))
 
-    organizations = root.find(q("organizations"))
-    if organizations is None or not organizations.findall(q("organization")):
-        problems.append(Problem(name, root.sourceline, "manifest has no <organization>"))
+class _ScormReader:
+    """One SCORM 1.2 / 2004 manifest walked once: metadata, resources and files, organizations and items."""
+
+    def __init__(self, root: etree._Element, kind: str, name: str) -> None:
+        self.root, self.name, self.scorm12 = root, name, kind == "scorm12"
+        self.cp, self.adlcp = (ns.CP12, ns.ADLCP12) if self.scorm12 else (ns.CP, ns.ADLCP)
+        self.manifest = Manifest(kind=kind, identifier=root.get("identifier", ""), title="",
+                                 version=root.get("version", ""))
+        self.resources: dict[str, etree._Element] = {}
+
+    def q(self, tag: str) -> str:
+        return f"{{{self.cp}}}{tag}"
+
+    def problem(self, element: etree._Element, message: str) -> None:
+        self.manifest.problems.append(Problem(self.name, element.sourceline, message))
+
+    def read(self) -> Manifest:
+        manifest, root = self.manifest, self.root
+        self._metadata(root.find(self.q("metadata")))
+        if not manifest.identifier:
+            self.problem(root, "manifest has no identifier")
+        self._resources(root.find(self.q("resources")))
+        organizations = root.find(self.q("organizations"))
+        if organizations is None or not organizations.findall(self.q("organization")):
+            self.problem(root, "manifest has no <organization>")
+            return manifest
+        self._organizations(organizations)
+        if not manifest.title:
+            manifest.title = manifest.organizations.get(manifest.default_organization, manifest.identifier)
+        if not manifest.launchables:
+            self.problem(organizations, "no item launches a resource")
         return manifest
-    manifest.default_organization = organizations.get("default", "")
-    ids = [o.get("identifier", "") for o in organizations.findall(q("organization"))]
-    if manifest.default_organization and manifest.default_organization not in ids:
-        problems.append(Problem(name, organizations.sourceline,
-                                f"default organization {manifest.default_organization!r} does not exist"))
-    manifest.default_organization = manifest.default_organization if manifest.default_organization in ids else ids[0]
-    position = 0
-    for org in organizations.findall(q("organization")):
-        org_id = org.get("identifier", "")
-        manifest.organizations[org_id] = _first_text(org, (q("title"),)) or org_id
-        stack = [(item, None) for item in reversed(org.findall(q("item")))]
-        while stack:
-            item, parent = stack.pop()
-            item_id = item.get("identifier", "")
-            stack.extend((child, item_id) for child in reversed(item.findall(q("item"))))
-            ref = item.get("identifierref")
-            if not ref:
-                continue
-            resource = resources.get(ref)
-            if resource is None:
-                problems.append(Problem(name, item.sourceline, f"item {item_id!r} refers to unknown resource {ref!r}"))
-                continue
-            if not resource.get("href"):
-                problems.append(Problem(name, resource.sourceline, f"resource {ref!r} launched by item {item_id!r} has no href"))
-                continue
-            res_base = _join(base, _base(resources_el), _base(resource))
-            href = _with_parameters(_join(res_base, resource.get("href", "")), item.get("parameters", ""))
-            scorm_type = resource.get(f"{{{adlcp}}}scormtype" if scorm12 else f"{{{adlcp}}}scormType", "asset")
-            position += 1
-            manifest.launchables.append(Launchable(
-                identifier=item_id, title=_first_text(item, (q("title"),)) or item_id, href=href,
-                organization=org_id, parent=parent, position=position, scorm_type=scorm_type.lower(),
-                mastery=_mastery(item, scorm12, name, problems), line=item.sourceline))
-    if not manifest.title:
-        manifest.title = manifest.organizations.get(manifest.default_organization, manifest.identifier)
-    if not manifest.launchables:
-        problems.append(Problem(name, organizations.sourceline, "no item launches a resource"))
-    return manifest
+
+    def _metadata(self, metadata: etree._Element | None) -> None:
+        """Title, description and language from the LOM (IMS MD 1.2.1 in SCORM 1.2, IEEE LOM in 2004)."""
+        if metadata is None:
+            return
+        lom_ns, text_el = (ns.IMSMD12, "langstring") if self.scorm12 else (ns.LOM, "string")
+        general = f"{{{lom_ns}}}lom/{{{lom_ns}}}general/{{{lom_ns}}}"
+        self.manifest.title = _first_text(metadata, (f"{general}title/{{{lom_ns}}}{text_el}",))
+        self.manifest.description = _first_text(metadata, (f"{general}description/{{{lom_ns}}}{text_el}",))
+        self.manifest.language = _first_text(metadata, (f"{general}language",))
+
+    def _base_of(self, resource: etree._Element) -> str:
+        """xml:base of the manifest, <resources> and the resource, joined."""
+        return _join(_base(self.root), _base(resource.getparent()), _base(resource))
+
+    def _resources(self, resources_el: etree._Element | None) -> None:
+        """Resources by identifier; the files they reference go into `manifest.files`."""
+        if resources_el is None:
+            self.problem(self.root, "manifest has no <resources>")
+            return
+        files = self.manifest.files
+        for resource in resources_el.findall(self.q("resource")):
+            rid = resource.get("identifier", "")
+            if rid in self.resources:
+                self.problem(resource, f"duplicate resource identifier {rid!r}")
+            self.resources[rid] = resource
+            res_base = self._base_of(resource)
+            if resource.get("href"):
+                files.setdefault(_join(res_base, resource.get("href")).split("?")[0].split("#")[0], resource.sourceline)
+            for file_el in resource.findall(self.q("file")):
+                if file_el.get("href"):
+                    files.setdefault(_join(res_base, file_el.get("href")), file_el.sourceline)
+        for resource in self.resources.values():
+            for dependency in resource.findall(self.q("dependency")):
+                if dependency.get("identifierref") not in self.resources:
+                    self.problem(dependency, f"dependency on unknown resource {dependency.get('identifierref')!r}")
+
+    def _organizations(self, organizations: etree._Element) -> None:
+        """Organizations by identifier and every item that launches a resource, in document order."""
+        manifest = self.manifest
+        manifest.default_organization = organizations.get("default", "")
+        ids = [o.get("identifier", "") for o in organizations.findall(self.q("organization"))]
+        if manifest.default_organization and manifest.default_organization not in ids:
+            self.problem(organizations, f"default organization {manifest.default_organization!r} does not exist")
+        if manifest.default_organization not in ids:
+            manifest.default_organization = ids[0]
+        for org in organizations.findall(self.q("organization")):
+            org_id = org.get("identifier", "")
+            manifest.organizations[org_id] = _first_text(org, (self.q("title"),)) or org_id
+            stack = [(item, None) for item in reversed(org.findall(self.q("item")))]
+            while stack:
+                item, parent = stack.pop()
+                stack.extend((child, item.get("identifier", "")) for child in reversed(item.findall(self.q("item"))))
+                self._launchable(item, parent, org_id)
+
+    def _launchable(self, item: etree._Element, parent: str | None, org_id: str) -> None:
+        """Record the item's launch (href with xml:base and parameters) when it points at a resource with an href."""
+        item_id, ref = item.get("identifier", ""), item.get("identifierref")
+        if not ref:
+            return
+        resource = self.resources.get(ref)
+        if resource is None:
+            self.problem(item, f"item {item_id!r} refers to unknown resource {ref!r}")
+            return
+        if not resource.get("href"):
+            self.problem(resource, f"resource {ref!r} launched by item {item_id!r} has no href")
+            return
+        href = _with_parameters(_join(self._base_of(resource), resource.get("href", "")), item.get("parameters", ""))
+        scorm_type = resource.get(f"{{{self.adlcp}}}scormtype" if self.scorm12 else f"{{{self.adlcp}}}scormType",
+                                  "asset")
+        self.manifest.launchables.append(Launchable(
+            identifier=item_id, title=_first_text(item, (self.q("title"),)) or item_id, href=href,
+            organization=org_id, parent=parent, position=len(self.manifest.launchables) + 1,
+            scorm_type=scorm_type.lower(), mastery=_mastery(item, self.scorm12, self.name, self.manifest.problems),
+            line=item.sourceline))
 
 
 def _mastery(item: etree._Element, scorm12: bool, name: str, problems: list[Problem]) -> float | None:
