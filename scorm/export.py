@@ -51,7 +51,8 @@ def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | 
     if per not in SCO_GRANULARITY:
         raise ExportError(f"--sco-per must be one of {', '.join(SCO_GRANULARITY)}")
     lang = lang or course.default_language
-    if lang not in course.languages and not lang.startswith("sr-Cyrl"):
+    derived = lang.startswith("sr-Cyrl") and "sr-Latn" in course.languages  # transliterated from sr-Latn
+    if lang not in course.languages and not derived:
         raise ExportError(f"course {course.id} has no {lang!r} text; languages: {', '.join(course.languages)}")
     scos = plan_scos(course, per)
     if fmt == "cc":

@@ -129,6 +129,15 @@ def test_translation_and_derived_cyrillic(mini_course):
     assert cyrillic["labels"]["next"] == "Даље"
 
 
+def test_cyrillic_needs_a_serbian_latin_translation(tmp_path):
+    course_dir = tmp_path / "mini-course"
+    shutil.copytree(FIXTURE_COURSES / "mini-course", course_dir)
+    for translation in course_dir.rglob("*.sr-Latn.*"):
+        translation.unlink()
+    with pytest.raises(ExportError, match="has no 'sr-Cyrl' text; languages: en"):
+        export_files(load_course(course_dir), "scorm12", lang="sr-Cyrl")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"lang": "de"}, "has no 'de' text"), ({"per": "lesson"}, "--sco-per"), ({"fmt": "scorm3"}, "unknown format"),
 ])
