@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, select
+from sqlalchemy import Text, and_, case, cast, func, literal, select
 from sqlalchemy.sql.functions import aggregate_strings
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,10 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
     lower = ranked.c.rank > ranked.c.n - ranked.c.k
     joined = QuizResponse.__table__.join(ranked, ranked.c.id == QuizResponse.quiz_attempt_id)
     right = QuizResponse.correct.is_(True)
-    response = cast(QuizResponse.response, Text)
+    choice_keys = [f"{quiz.id}/{q.id}" for quiz, q in scope.questions() if q.type in CHOICE_TYPES]
+    # answers are grouped by their text only where options are counted: fewer, shorter groups to sort
+    response = case(((ranked.c.quiz_id + literal("/") + QuizResponse.question_id).in_(choice_keys),
+                     cast(QuizResponse.response, Text)), else_=None)
     per_question: dict[tuple[str, str], list[int]] = {}  # responses, correct, upper correct, lower correct
     per_quiz: dict[str, list[int]] = {}  # k, responses, seconds summed over responses
     answers: dict[tuple[str, str], list[tuple[Any, int, int]]] = {}
