@@ -22,6 +22,8 @@
     return "PT" + h + "H" + m + "M" + s + "S";
   };
   A.clip = function (text, max) { text = String(text); return text.length > max ? text.slice(0, max) : text; };
+  /* localized_string_type (RTE 4.1.1.7): a leading "{" would be read as a {lang=...} delimiter and refused. */
+  A.langString = function (text, max) { text = A.clip(text, max); return text.charAt(0) === "{" ? A.clip(" " + text, max) : text; };
 
   /* Responses in the SCORM 2004 / xAPI pattern syntax (RTE 4.2.9.1), also used by cmi5 "answered". */
   var INTERACTION_TYPES = {single: "choice", multiple: "choice", true_false: "true-false", matching: "matching",
@@ -31,11 +33,11 @@
     if (r === null || r === undefined) return null;
     switch (q.type) {
       case "single": return r;
-      case "multiple": return r.join("[,]");
+      case "multiple": return r.length ? r.join("[,]") : null;  // nothing chosen: no response (an empty one is refused)
       case "true_false": return r ? "true" : "false";
-      case "matching": return Object.keys(r).map(function (k) { return k + "[.]" + r[k]; }).join("[,]");
+      case "matching": return Object.keys(r).length ? Object.keys(r).map(function (k) { return k + "[.]" + r[k]; }).join("[,]") : null;
       case "ordering": return r.join("[,]");
-      default: return A.clip(String(r).replace(/\[[,.:]\]/g, " "), 250);
+      default: return A.langString(String(r).replace(/\[[,.:]\]/g, " "), 250);
     }
   };
   A.correctPatterns = function (q, correct) {

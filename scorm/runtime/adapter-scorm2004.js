@@ -16,7 +16,7 @@
     },
     interaction: function (rec) {
       var q = rec.question, fields = {
-        id: q.iri, type: A.interactionType(q), description: A.clip(q.text, 250), weighting: q.points,
+        id: q.iri, type: A.interactionType(q), description: A.langString(q.text, 250), weighting: q.points,
         learner_response: A.pattern(q, rec.response), result: rec.correct ? "correct" : "incorrect"
       };
       A.correctPatterns(q, rec.correctResponse).forEach(function (p, i) { fields["correct_responses." + i + ".pattern"] = p; });

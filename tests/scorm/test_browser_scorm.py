@@ -173,3 +173,24 @@ def test_player_lessons_and_quizzes_pass_axe(page, site):
         page.locator("form.quiz").wait_for()
         quiz = axe_violations(page)
     assert lesson == [] and quiz == []
+
+
+def test_unanswered_questions_and_brace_answers_are_accepted_by_the_runtime(browser, site, mini_course, scorm_again):
+    """Nothing chosen is no learner_response (an empty choice/matching one is refused), and a fill-in answer that
+    starts with "{" is not mistaken for a {lang=...} delimiter."""
+    quiz = mini_course.modules[0].quiz
+    fill_in = next(q for q in quiz.questions if q.type == "fill_in")
+    with serve(static_site({"/pkg": Path(site["scorm2004"]), "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page, learner, errors = play(browser, base, "2004")
+        learner.read_lessons(len(mini_course.modules[0].lessons))
+        frame = page.frame_locator("#sco")
+        frame.locator(f"fieldset[data-question='{fill_in.id}'] input").fill("{lang=xx} nothing")
+        frame.locator("button.submit").click()
+        frame.locator("form.quiz .result").wait_for()
+        answer = page.evaluate(COMMIT)
+        page.close()
+    assert errors == [] and answer["refused"] == []
+    interactions = {i["id"].rsplit("/", 1)[-1]: i for i in listed(answer["cmi"]["interactions"])}
+    assert interactions[fill_in.id]["learner_response"] == " {lang=xx} nothing"
+    assert all(interactions[q.id]["learner_response"] == "" for q in quiz.questions if q.type in ("multiple", "matching"))
+    assert {i["result"] for i in interactions.values()} == {"incorrect"}
