@@ -17,6 +17,8 @@ from courses.reader import ID_PATTERN, LANG_PATTERN, Node, Overlay, Problems, ch
 from courses.yamlsource import YamlSyntaxError, parse_yaml
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ENTRIES = 36
+"""Choices, pairs and ordering items per question: SCORM 1.2 names them 0-9a-z, SCORM 2004 records 36."""
 VERSION_PATTERN = re.compile(r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$")
 FOLDER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
@@ -380,6 +382,8 @@ class _CourseLoader:
         n_correct = sum(c.correct for c in choices)
         if len(choices) < 2 and node.value("choices") is not None:
             node.report(f"{what}.choices: a {qtype} question needs at least two choices", "choices")
+        if len(choices) > MAX_ENTRIES:
+            node.report(f"{what}.choices: at most {MAX_ENTRIES} choices (what SCORM can record)", "choices")
         if choices and n_correct == 0:
             node.report(f"{what}: no choice is marked correct: true", "choices")
             return None
@@ -399,6 +403,8 @@ class _CourseLoader:
             if entry_id and all(texts.values()):
                 entries.append(build(entry_id, texts))
         check_unique(self.problems, ids, key[:-1])
+        if len(entries) > MAX_ENTRIES:
+            node.report(f"{what}.{key}: at most {MAX_ENTRIES} entries (what SCORM can record)", key)
         if len(entries) < 2:
             if node.value(key) is not None:
                 node.report(f"{what}.{key}: needs at least two entries", key)

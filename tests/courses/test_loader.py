@@ -221,3 +221,12 @@ def test_yaml_alias_bomb_is_refused_quickly(course_copy: Path) -> None:
         load_course(course_copy)
     assert any(p.file == "modules/01-basics/quiz.yaml" and "aliases (*name) expand to too much data" in p.message
                for p in info.value.problems), info.value
+
+
+def test_more_choices_than_scorm_can_record_are_reported(course_copy: Path) -> None:
+    many = "".join(f"      - {{id: c{i}, text: Choice {i}}}\n" for i in range(36))
+    edit(course_copy / "modules/01-basics/quiz.yaml", "      - {id: b, text: Article 1F,", many + "      - {id: b, text: Article 1F,")
+    with pytest.raises(CourseValidationError) as info:
+        load_course(course_copy)
+    assert [p.message for p in info.value.problems] == [
+        "module 01-basics quiz question q1.choices: at most 36 choices (what SCORM can record)"]
