@@ -10,5 +10,5 @@ else
 fi
 # Message catalogs are compiled here so that the tests and the app use the same .mo files.
 if [ -d lti_tool/translations ]; then
-  .venv/bin/pybabel compile -q -d lti_tool/translations
+  .venv/bin/pybabel -q compile -d lti_tool/translations
 fi
