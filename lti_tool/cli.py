@@ -64,12 +64,14 @@ def init_command() -> None:
 def run_command(port: int) -> None:
     """Initialise, then serve the tool on 127.0.0.1 (development server)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     initialise(current_app)
     settings = app_state(current_app).settings
     click.echo(f"MIRCO Learning Suite running: open {settings.base_url}/" + (
         f"  (demo launches: {settings.base_url}/demo)" if settings.demo else ""))
-    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+    # Not app.run(): under the `flask`/FlaskGroup CLI it returns at once without serving (Flask ignores it there).
+    run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @cli.group("courses")

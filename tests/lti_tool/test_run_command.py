@@ -1,0 +1,48 @@
+"""`mirco run` (what the README's `make run` starts) serves the catalogue and the demo over real HTTP."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_mirco_run_serves_catalogue_and_demo(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "MIRCO_DEMO": "1", "MIRCO_INSTANCE_PATH": str(tmp_path / "instance"),
+           "MIRCO_COURSES_DIRS": str(FIXTURES), "MIRCO_BASE_URL": f"http://127.0.0.1:{port}"}
+    env.pop("MIRCO_DATABASE_URL", None)  # the embedded default: SQLite under the instance folder
+    mirco = Path(sys.executable).with_name("mirco")
+    process = subprocess.Popen([str(mirco), "run", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(150):
+            if process.poll() is not None:
+                break
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert page is not None, "mirco run exited or never listened on its port"
+        assert page.status_code == 200 and "Refugee protection essentials" in page.text
+        demo = requests.get(f"http://127.0.0.1:{port}/demo/", timeout=5)
+        assert demo.status_code == 200 and "instructor" in demo.text.lower()
+        assert (tmp_path / "instance" / "keys").is_dir()
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert f"open http://127.0.0.1:{port}/" in output
