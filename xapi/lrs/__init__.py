@@ -14,8 +14,9 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from xapi import clients
+from xapi import clients, service
 from xapi.clients import Client
+from xapi.clock import iso
 from xapi.errors import Forbidden, Unauthorized, XAPIError
 from xapi.identity import agent_key
 from xapi.lrs import document_resources, statements
@@ -92,7 +93,13 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
                                     f"{path}")
                 return _in_transaction(ctx, lambda session: handler(session, req, client))
             except XAPIError as exc:
-                return _error(exc.status, str(exc))
+                response = _error(exc.status, str(exc))
+                if path == "statements" and request.method in ("GET", "HEAD"):
+                    # "regardless of the code returned" (xAPI 1.0.3 and 2.0, GET statements)
+                    with ctx.sessions() as session:
+                        response.headers["X-Experience-API-Consistent-Through"] = iso(
+                            service.consistent_through(session))
+                return response
         bp.add_url_rule(f"/{path}", endpoint=path.replace("/", "_"), view_func=view, methods=METHODS)
 
     def statements_view(session: Session, req: XRequest, client: Client) -> Response:

@@ -25,7 +25,7 @@ def as_ids(statement: dict) -> dict:
                 context[key] = ids_only(context[key])
         if "contextActivities" in context:
             context["contextActivities"] = {
-                k: [{"objectType": "Activity", "id": a["id"]} for a in (v if isinstance(v, list) else [v])]
+                k: [{"id": a["id"]} for a in (v if isinstance(v, list) else [v])]
                 for k, v in context["contextActivities"].items()}
         out["context"] = context
     return out
@@ -33,8 +33,8 @@ def as_ids(statement: dict) -> dict:
 
 def _object_ids(obj: dict) -> dict:
     kind = obj.get("objectType", "Activity")
-    if kind == "Activity":
-        return {"objectType": "Activity", "id": obj["id"]}
+    if kind == "Activity":  # objectType is optional for an Activity and not an identifier
+        return {"id": obj["id"]}
     if kind in ("Agent", "Group"):
         return ids_only(obj)
     if kind == "SubStatement":

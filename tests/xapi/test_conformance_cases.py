@@ -1,0 +1,35 @@
+"""Cases from ADL's LRS conformance test suite (adlnet/lrs-conformance-test-suite, test/v1_0_3 and test/v2_0)
+that the LRS once failed, each restated over HTTP; the suite's requirement ids are in the test names."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from tests.xapi.conftest import Xapi, statement
+
+
+def test_xapi_00153_consistent_through_on_every_statements_get_answer(xapi: Xapi) -> None:
+    xapi.store(statement())
+    for path, status in (("statements?LIMIT=1", 400), (f"statements?statementId={uuid.uuid4()}", 404),
+                         ("statements?statementId=not-a-uuid", 400), ("statements", 200)):
+        response = xapi.get(path)
+        assert response.status_code == status
+        assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z"), path
+    assert "X-Experience-API-Consistent-Through" not in xapi.post("statements", json={}).headers
+
+
+def test_xapi_00171_format_ids_keeps_only_identifiers(xapi: Xapi) -> None:
+    group = {"objectType": "Group", "name": "Group Identified", "mbox": f"mailto:{uuid.uuid4()}@example.com"}
+    sub = {"objectType": "SubStatement", "actor": group,
+           "verb": {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {"en-GB": "attended"}},
+           "object": {"objectType": "Activity", "id": "http://www.example.com/unicode",
+                      "definition": {"name": {"en-GB": "attended"}}}}
+    body = statement(object=sub, context={"contextActivities": {"parent": {"objectType": "Activity",
+                                                                           "id": "http://example.com/p"}}})
+    xapi.store(body)
+    got = xapi.get(f"statements?statementId={body['id']}&format=ids").get_json()
+    assert got["object"]["actor"] == {"objectType": "Group", "mbox": group["mbox"]}
+    assert got["object"]["object"] == {"id": "http://www.example.com/unicode"}
+    assert got["object"]["verb"] == {"id": "http://adlnet.gov/expapi/verbs/attended"}
+    assert got["context"]["contextActivities"] == {"parent": [{"id": "http://example.com/p"}]}
+    assert json.loads(json.dumps(got))["object"]["objectType"] == "SubStatement"
