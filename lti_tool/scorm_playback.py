@@ -19,8 +19,9 @@ from lti_tool.db import Database
 from lti_tool.identity import LaunchContext
 from lti_tool.models import OutboxMessage, utcnow
 from lti_tool.progress import AGS_SCORE, NoContent
-from scorm.cmi_xapi import commit_statements, read_cmi, resume_cmi
+from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
+from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree
 from xapi.builders import CourseStatements, Learner
 from xapi.service import store_statements
 from xapi.vocabulary import Verb
@@ -36,6 +37,17 @@ class CommitRefused(PermissionError):
 class OpenedSession:
     attempt_id: int
     cmi: dict
+    sco_id: int = 0
+    menu: dict | None = None
+
+
+@dataclass(frozen=True)
+class NoDelivery:
+    """A navigation request that opens no SCO (exit, suspendAll, continue past the last activity)."""
+
+    reason: str
+    ended: bool
+    menu: dict | None = None
 
 
 def imported_packages(db: Database) -> list[tuple[str, str]]:
@@ -75,13 +87,85 @@ def _learner_fields(settings: Settings, launch: LaunchContext, version: str) -> 
     return {"learner_id": launch.user_sub[:4000], "learner_name": name[:250]}
 
 
-def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int) -> OpenedSession:
-    """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`."""
+def sequenced(package: ScormPackage) -> bool:
+    """SCORM 2004 packages are sequenced (IMS Simple Sequencing); SCORM 1.2 ones let the learner open any SCO."""
+    return package.kind.startswith("scorm2004")
+
+
+def _organization_scos(session: Session, package: ScormPackage) -> list[ScormSco]:
+    return list(session.scalars(select(ScormSco).where(
+        ScormSco.package_id == package.id, ScormSco.organization == package.default_organization)
+        .order_by(ScormSco.position)))
+
+
+def sequencing_tree(session: Session, launch: LaunchContext, package: ScormPackage,
+                    scos: list[ScormSco] | None = None) -> Tree:
+    """The default organization's activity tree with this learner's latest attempt at each SCO."""
+    scos = scos if scos is not None else _organization_scos(session, package)
+    by_pk = {s.id: s.identifier for s in scos}
+    latest: dict[str, ScormAttempt] = {}
+    for attempt in session.scalars(select(ScormAttempt).where(
+            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
+            ScormAttempt.package_id == package.id).order_by(ScormAttempt.number)):
+        if attempt.sco_id in by_pk:
+            latest[by_pk[attempt.sco_id]] = attempt
+    records = {identifier: LeafRecord(
+        attempts=a.number, completion=a.completion, success=a.success, measure=a.score_scaled,
+        ended=a.finished, open=not a.finished, objectives=read_objectives(a.cmi))
+        for identifier, a in latest.items()}
+    nodes = (package.sequencing or {}).get(package.default_organization)
+    if nodes:
+        return Tree(nodes, records)
+    return Tree.flat(package.default_organization, package.title, [s.identifier for s in scos], records)
+
+
+def menu_of(tree: Tree, scos: list[ScormSco]) -> dict[str, str]:
+    """SCO primary key (as text, for JSON) -> enabled | disabled | hidden."""
+    states = tree.menu()
+    return {str(s.id): states.get(s.identifier, "enabled") for s in scos}
+
+
+def navigate(db: Database, settings: Settings, launch: LaunchContext, request: str, *, current: int | None = None,
+             target: int | None = None) -> OpenedSession | NoDelivery:
+    """A navigation request from the player (its menu and buttons) or from the SCO (adl.nav.request): decided
+    by the package's sequencing, then the SCO it delivers is opened (start_session)."""
+    if request not in NAV_REQUESTS:
+        raise NavigationRefused(f"unknown navigation request {request!r}")
+    with db.sessions() as session:
+        package = linked_package(session, launch)
+        scos = _organization_scos(session, package)
+        by_pk = {s.id: s for s in scos}
+        by_identifier = {s.identifier: s for s in scos}
+        if target is not None and target not in by_pk:
+            raise NoContent("This item is not part of the linked package.")
+        if not sequenced(package):
+            if request == "start":
+                return start_session(db, settings, launch, scos[0].id) if scos else NoDelivery("empty", True)
+            if request != "choice" or target is None:
+                return NoDelivery("the activity ended", request in ("exitAll", "suspendAll"))
+            return start_session(db, settings, launch, target)
+        tree = sequencing_tree(session, launch, package, scos)
+        current_id = by_pk[current].identifier if current in by_pk else None
+        decision: Decision = tree.request(request, current_id, by_pk[target].identifier if target in by_pk else None)
+        menu = menu_of(tree, scos)
+    if decision.deliver is None or decision.deliver not in by_identifier:
+        return NoDelivery(decision.reason or "nothing to deliver", decision.ended, menu)
+    return start_session(db, settings, launch, by_identifier[decision.deliver].id, checked=True)
+
+
+def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int, *,
+                  checked: bool = False) -> OpenedSession:
+    """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`.
+
+    In a sequenced package opening a SCO directly is a choice request (refused with NavigationRefused when
+    the sequencing does not allow it) unless `navigate` has just decided it (`checked`)."""
     with db.transaction() as session:
         package = linked_package(session, launch)
         sco = session.get(ScormSco, sco_pk)
         if sco is None or sco.package_id != package.id:
             raise NoContent("This item is not part of the linked package.")
+        if sequenced(package) and not checked:
+            sequencing_tree(session, launch, package).choice(sco.identifier, None)
         version = runtime_version(package.kind)
         attempt = session.scalar(select(ScormAttempt).where(
             ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
@@ -108,7 +192,11 @@ def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_p
         if sco.mastery is not None:
             loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
                             if version == "scorm12" else {"scaled_passing_score": f"{sco.mastery:g}"})
-        return OpenedSession(attempt.id, loaded)
+        menu = None
+        if sequenced(package):
+            scos = _organization_scos(session, package)
+            menu = menu_of(sequencing_tree(session, launch, package, scos), scos)
+        return OpenedSession(attempt.id, loaded, sco.id, menu)
 
 
 def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict:
@@ -152,8 +240,16 @@ def record_commit(db: Database, settings: Settings, launch: LaunchContext, attem
 
 
 def _queue_grade(session: Session, launch: LaunchContext, package: ScormPackage) -> None:
-    """The link's grade: the mean of the latest scaled score of each SCO the learner has a score for."""
+    """The link's grade. SCORM 2004: the organization's rolled-up status and measure (scorm.sequencing);
+    SCORM 1.2: the mean of the latest scaled score of each SCO the learner has a score for."""
     session.flush()
+    if sequenced(package):
+        root = sequencing_tree(session, launch, package).root_status()
+        given = max(0.0, min(1.0, root.measure)) * 100 if root.measure is not None else \
+            (100.0 if root.satisfied or (root.satisfied is None and root.completed) else 0.0)
+        _queue_score(session, launch, package, round(given, 2), completed=root.completed is True,
+                     graded=root.satisfied is not None or root.completed is True)
+        return
     latest = {}
     for attempt in session.scalars(select(ScormAttempt).where(
             ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk)
@@ -165,12 +261,18 @@ def _queue_grade(session: Session, launch: LaunchContext, package: ScormPackage)
     scored = [a.score_scaled for a in latest.values() if a.score_scaled is not None]
     complete = sum(1 for a in latest.values() if a.completion == "completed") >= scos
     decided = any(a.success in ("passed", "failed") for a in latest.values()) or bool(scored)
+    given = round(max(0.0, sum(scored) / len(scored)) * 100, 2) if scored else (100.0 if complete else 0.0)
+    _queue_score(session, launch, package, given, completed=complete, graded=complete or decided)
+
+
+def _queue_score(session: Session, launch: LaunchContext, package: ScormPackage, given: float, *, completed: bool,
+                 graded: bool) -> None:
     score = {
         "userId": launch.user_sub,
-        "scoreGiven": round(max(0.0, sum(scored) / len(scored)) * 100, 2) if scored else (100.0 if complete else 0.0),
+        "scoreGiven": given,
         "scoreMaximum": 100,
-        "activityProgress": "Completed" if complete else "InProgress",
-        "gradingProgress": "FullyGraded" if complete or decided else "Pending",
+        "activityProgress": "Completed" if completed else "InProgress",
+        "gradingProgress": "FullyGraded" if graded else "Pending",
         "timestamp": utcnow().isoformat(timespec="milliseconds"),
     }
     session.add(OutboxMessage(kind=AGS_SCORE, platform_id=launch.platform_pk, payload={

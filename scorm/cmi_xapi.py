@@ -199,3 +199,16 @@ def resume_cmi(cmi: Mapping[str, Any], version: str) -> dict:
         resumed["score"] = {"scaled": str(state.scaled)}
     return resumed
 
+
+
+def read_objectives(cmi: Mapping[str, Any]) -> dict[str, tuple[str, float | None]]:
+    """cmi.objectives of a SCORM 2004 commit: id -> (success_status, scaled score), for sequencing."""
+    if not isinstance(cmi, Mapping):
+        return {}
+    found = {}
+    for item in _children(cmi.get("objectives")):
+        score = item.get("score") if isinstance(item.get("score"), Mapping) else {}
+        if item.get("id"):
+            found[str(item["id"])[:4000]] = (str(item.get("success_status") or "unknown"),
+                                             _scaled(_number(score.get("scaled"))))
+    return found

@@ -90,10 +90,11 @@ def import_package(zip_path: Path, store: Path, transaction: Callable[[], Abstra
                 title=manifest.title or name, description=manifest.description, language=manifest.language[:35],
                 version=manifest.version[:100], default_organization=manifest.default_organization[:255],
                 organizations=manifest.organizations, source_name=name[:255], sha256=digest, file_count=len(files),
-                byte_size=size, schema_note=report.schema_note,
+                byte_size=size, schema_note=report.schema_note, sequencing=manifest.sequencing or None,
                 scos=[ScormSco(organization=item.organization[:255], identifier=item.identifier[:255],
                                parent=item.parent[:255] if item.parent else None, title=item.title, href=item.href,
-                               scorm_type=item.scorm_type[:10], mastery=item.mastery, position=item.position)
+                               scorm_type=item.scorm_type[:10], mastery=item.mastery, position=item.position,
+                               extra=manifest.extra.get(item.identifier))
                       for item in manifest.launchables]))
             session.flush()
             os.replace(temp, final)

@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from scorm import namespaces as ns
+from scorm.sequencing_read import SequencingReader, read_organization_tree
 
 MANIFEST_NAMES = ("imsmanifest.xml", "cmi5.xml")
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
@@ -64,6 +65,10 @@ class Manifest:
     files: dict[str, int | None] = field(default_factory=dict)
     """Files the manifest references (package-relative path -> manifest line)."""
     problems: list[Problem] = field(default_factory=list)
+    sequencing: dict[str, list[dict]] = field(default_factory=dict)
+    """SCORM 2004: each organization's activity tree with its IMS Simple Sequencing (scorm.sequencing_read)."""
+    extra: dict[str, dict] = field(default_factory=dict)
+    """Per launchable identifier, format-specific launch settings (cmi5: moveOn, launchMethod, parameters)."""
 
 
 def parse_xml(data: bytes, name: str) -> etree._ElementTree:
@@ -213,14 +218,19 @@ class _ScormReader:
             self.problem(organizations, f"default organization {manifest.default_organization!r} does not exist")
         if manifest.default_organization not in ids:
             manifest.default_organization = ids[0]
+        sequencing = None if self.scorm12 else SequencingReader(self.root)
         for org in organizations.findall(self.q("organization")):
             org_id = org.get("identifier", "")
             manifest.organizations[org_id] = _first_text(org, (self.q("title"),)) or org_id
+            if sequencing is not None:
+                manifest.sequencing[org_id] = read_organization_tree(sequencing, org, self.cp)
             stack = [(item, None) for item in reversed(org.findall(self.q("item")))]
             while stack:
                 item, parent = stack.pop()
                 stack.extend((child, item.get("identifier", "")) for child in reversed(item.findall(self.q("item"))))
                 self._launchable(item, parent, org_id)
+        for line, message in sequencing.problems if sequencing is not None else []:
+            manifest.problems.append(Problem(self.name, line, message))
 
     def _launchable(self, item: etree._Element, parent: str | None, org_id: str) -> None:
         """Record the item's launch (href with xml:base and parameters) when it points at a resource with an href."""

@@ -45,6 +45,8 @@ class ScormPackage(Base):
     file_count: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
     schema_note: Mapped[str] = mapped_column(Text, default="")
+    sequencing: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
+    """SCORM 2004: organization id -> its activity tree with IMS Simple Sequencing (scorm.sequencing_read)."""
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     scos: Mapped[list[ScormSco]] = relationship(back_populates="package", order_by="ScormSco.position",
@@ -67,6 +69,8 @@ class ScormSco(Base):
     scorm_type: Mapped[str] = mapped_column(String(10))
     mastery: Mapped[float | None] = mapped_column(Float, nullable=True)
     position: Mapped[int] = mapped_column(Integer)
+    extra: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
+    """cmi5 AUs: moveOn, launchMethod, launchParameters, entitlementKey, the AU's activity id."""
 
     package: Mapped[ScormPackage] = relationship(back_populates="scos")
 

@@ -1,40 +1,95 @@
 /* The LMS side of an imported SCORM package: one scorm-again runtime per SCO session, created before the SCO
-   loads in the frame, committing to the tool (which turns the CMI data into xAPI statements and the grade). */
+   loads in the frame, committing to the tool (which turns the CMI data into xAPI statements and the grade).
+   Which SCO opens is the server's decision (SCORM 2004 sequencing): the menu, the Continue / Previous buttons
+   and the SCO's own adl.nav.request all become navigation requests to /scorm/session. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("scorm-config").textContent);
   var frame = document.getElementById("sco-frame");
+  var status = document.getElementById("scorm-status");
+  var current = null;      // the SCO (primary key) in the frame
+  var pendingNav = null;   // adl.nav.request the SCO set before Terminate
+  var leaving = false;     // the player itself is unloading the SCO (menu, buttons): ignore its nav request
+
+  function say(text) { status.textContent = text || ""; }
 
   function blank() {  // let the current SCO unload (and finish with its own runtime) before the next one starts
     return new Promise(function (done) {
       if (!frame.contentWindow || frame.contentWindow.location.href === "about:blank") return done();
-      frame.addEventListener("load", function () { done(); }, {once: true});
+      leaving = true;
+      frame.addEventListener("load", function () { leaving = false; done(); }, {once: true});
       frame.src = "about:blank";
     });
   }
 
-  async function open(sco) {
+  function showMenu(menu) {
+    if (!menu) return;
+    document.querySelectorAll("[data-sco]").forEach(function (b) {
+      var state = menu[b.getAttribute("data-sco")] || "enabled";
+      b.disabled = state !== "enabled";
+      b.closest("li").hidden = state === "hidden";
+    });
+  }
+
+  function parseNav(value) {  // "{target=ITEM}choice" -> {request: "choice", target: "ITEM"}
+    var match = /^\{target=([^}]*)\}(.*)$/.exec(value || "");
+    return match ? {request: match[2], target: match[1]} : {request: value || "", target: null};
+  }
+
+  async function request(nav, target) {
     await blank();
-    var answer = await fetch(config.sessionUrl.replace("/session/0", "/session/" + sco.id), {method: "POST"});
-    if (!answer.ok) { frame.replaceWith(Object.assign(document.createElement("p"), {textContent: (await answer.json()).error})); return; }
-    var session = await answer.json();
-    var settings = {lmsCommitUrl: session.commitUrl, autocommit: true, autocommitSeconds: 20,
+    var url = config.sessionUrl.replace("/session/0", "/session/" + (target || 0)) + "&nav=" + encodeURIComponent(nav) +
+              (current ? "&from=" + current : "");
+    var answer = await fetch(url, {method: "POST"});
+    var body = await answer.json().catch(function () { return {error: answer.statusText}; });
+    if (!answer.ok) { say(body.error); return; }
+    showMenu(body.menu);
+    if (!body.attempt) {
+      say(body.ended ? (nav === "suspendAll" ? status.dataset.suspended : status.dataset.ended) : body.reason);
+      if (body.ended) current = null;
+      return;
+    }
+    say("");
+    current = body.sco;
+    pendingNav = null;
+    var settings = {lmsCommitUrl: body.commitUrl, autocommit: true, autocommitSeconds: 20,
                     dataCommitFormat: "json", terminateCommitParam: "terminate", logLevel: 4};
     window.API = undefined; window.API_1484_11 = undefined;
     var api = config.version === "scorm12" ? new Scorm12API(settings) : new Scorm2004API(settings);
-    api.loadFromJSON(session.cmi, "");
-    if (config.version === "scorm12") window.API = api; else window.API_1484_11 = api;
+    api.loadFromJSON(body.cmi, "");
+    if (config.version === "scorm12") {
+      window.API = api;
+    } else {
+      window.API_1484_11 = api;
+      api.on("SetValue.adl.nav.request", function (element, value) { pendingNav = value; });
+      api.on("Terminate", function () {
+        if (leaving) return;
+        var nav = parseNav(pendingNav);
+        if (!nav.request || nav.request === "_none_") return;
+        setTimeout(async function () {  // after the terminating commit has reached the tool
+          if (api.whenCommitsSettled) await api.whenCommitsSettled({timeoutMs: 4000});
+          var target = null;
+          if (nav.target) {
+            var found = config.scos.filter(function (s) { return s.identifier === nav.target; })[0];
+            if (!found) { say(status.dataset.unknown); return; }
+            target = found.id;
+          }
+          request(nav.request, target);
+        }, 0);
+      });
+    }
     document.querySelectorAll("[data-sco]").forEach(function (b) {
-      b.setAttribute("aria-current", String(Number(b.getAttribute("data-sco")) === sco.id));
+      b.setAttribute("aria-current", String(Number(b.getAttribute("data-sco")) === current));
     });
-    frame.src = sco.url;
+    frame.src = body.url;
   }
 
   document.querySelectorAll("[data-sco]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var id = Number(button.getAttribute("data-sco"));
-      open(config.scos.filter(function (s) { return s.id === id; })[0]);
-    });
+    button.addEventListener("click", function () { request("choice", Number(button.getAttribute("data-sco"))); });
   });
-  if (config.scos.length) open(config.scos[0]);
+  document.querySelectorAll("[data-nav]").forEach(function (button) {
+    button.addEventListener("click", function () { request(button.getAttribute("data-nav"), null); });
+  });
+  showMenu(config.menu);
+  if (config.scos.length) request("start", null);
 })();

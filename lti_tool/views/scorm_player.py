@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from lti_tool.identity import current_learner, require_launch
 from lti_tool.progress import NoContent
-from lti_tool.scorm_playback import CommitRefused, linked_package, package_id_of, record_commit, runtime_version, \
-    start_session
+from lti_tool.scorm_playback import CommitRefused, NoDelivery, linked_package, menu_of, navigate, package_id_of, \
+    record_commit, runtime_version, sequenced, sequencing_tree
 from lti_tool.state import app_state
 from scorm.models import ScormSco
+from scorm.sequencing import NavigationRefused
 from xapi.errors import InvalidStatement
 
 bp = Blueprint("scorm_play", __name__, url_prefix="/scorm")
@@ -42,26 +43,46 @@ def play():  # type: ignore[no-untyped-def]
         scos = list(session.scalars(select(ScormSco).where(
             ScormSco.package_id == package.id, ScormSco.organization == package.default_organization)
             .order_by(ScormSco.position)))
+        tree = sequencing_tree(session, launch, package, scos) if sequenced(package) else None
+        flow = tree is not None and tree.nodes[tree.root]["control"]["flow"]
         config = {
             "version": runtime_version(package.kind),
-            "scos": [{"id": s.id, "title": s.title, "url": url_for("scorm_play.content", package_id=package.id,
-                                                                   path=s.href)} for s in scos],
+            "scos": [{"id": s.id, "title": s.title, "identifier": s.identifier} for s in scos],
             "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
+            "menu": menu_of(tree, scos) if tree is not None else None,
+            "flow": flow,
         }
-        return render_template("scorm/play.html", package=package, scos=scos, config=config)
+        return render_template("scorm/play.html", package=package, scos=scos, config=config, flow=flow,
+                               menu=config["menu"] or {})
+
+
+def _content_url(package_id: str, href: str) -> str:
+    return url_for("scorm_play.content", package_id=package_id, path=href)
 
 
 @bp.post("/session/<int:sco_pk>")
 @require_launch()
 def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
+    """Open a SCO. `nav` is the navigation request (choice of `sco_pk` by default; start, continue, previous,
+    exit, exitAll, suspendAll with `sco_pk` 0) and `from` the SCO the learner leaves."""
     launch = current_learner()
     state = app_state()
+    nav = request.args.get("nav", "choice")
+    current = request.args.get("from", type=int)
     try:
-        opened = start_session(state.db, state.settings, launch, sco_pk)
+        opened = navigate(state.db, state.settings, launch, nav, current=current,
+                          target=sco_pk if nav == "choice" else None)
     except NoContent as exc:
         return _refusal(404, str(exc))
-    return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, commitUrl=url_for(
-        "scorm_play.commit", attempt_id=opened.attempt_id, launch=launch.launch_id))
+    except NavigationRefused as exc:
+        return _refusal(409, str(exc))
+    if isinstance(opened, NoDelivery):
+        return jsonify(attempt=None, reason=opened.reason, ended=opened.ended, menu=opened.menu)
+    with state.db.sessions() as session:
+        sco = session.get(ScormSco, opened.sco_id)
+        url = _content_url(sco.package_id, sco.href)
+    return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=url, menu=opened.menu,
+                   commitUrl=url_for("scorm_play.commit", attempt_id=opened.attempt_id, launch=launch.launch_id))
 
 
 @bp.post("/commit/<int:attempt_id>")

@@ -122,3 +122,68 @@ def scorm2004_package(target: Path, *, version: str = "2004 4th Edition", title:
     return make_zip(target, {
         "imsmanifest.xml": SCORM2004_MANIFEST.format(version=version, title=title, ident=ident),
         "content/a.html": SCO_PAGE, "content/b.html": SCO_PAGE, "content/shared.js": "void 0;"})
+
+
+SEQUENCED_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="PKG-SEQ-{ident}" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+ xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+ <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+ <organizations default="ORG">
+  <organization identifier="ORG"><title>{title}</title>
+   <item identifier="S1" identifierref="R1"><title>Prerequisite</title>
+    <imsss:sequencing><imsss:objectives><imsss:primaryObjective objectiveID="s1-done">
+     <imsss:mapInfo targetObjectiveID="g-s1" readSatisfiedStatus="false" writeSatisfiedStatus="true"/>
+    </imsss:primaryObjective></imsss:objectives></imsss:sequencing></item>
+   <item identifier="S2" identifierref="R2"><title>Needs the prerequisite</title>
+    <imsss:sequencing><imsss:sequencingRules><imsss:preConditionRule>
+      <imsss:ruleConditions><imsss:ruleCondition referencedObjective="prereq" operator="not" condition="satisfied"/>
+      </imsss:ruleConditions><imsss:ruleAction action="disabled"/></imsss:preConditionRule></imsss:sequencingRules>
+     <imsss:objectives><imsss:primaryObjective objectiveID="s2-done"/>
+      <imsss:objective objectiveID="prereq"><imsss:mapInfo targetObjectiveID="g-s1" readSatisfiedStatus="true"/>
+      </imsss:objective></imsss:objectives></imsss:sequencing></item>
+   <item identifier="S3" identifierref="R3"><title>One attempt only</title>
+    <imsss:sequencing><imsss:limitConditions attemptLimit="1"/></imsss:sequencing></item>
+   <imsss:sequencing><imsss:controlMode choice="{choice}" flow="true" forwardOnly="{forward_only}"/></imsss:sequencing>
+  </organization>
+ </organizations>
+ <resources>
+  <resource identifier="R1" type="webcontent" adlcp:scormType="sco" href="s1.html"><file href="s1.html"/></resource>
+  <resource identifier="R2" type="webcontent" adlcp:scormType="sco" href="s2.html"><file href="s2.html"/></resource>
+  <resource identifier="R3" type="webcontent" adlcp:scormType="sco" href="s3.html"><file href="s3.html"/></resource>
+ </resources>
+</manifest>"""
+
+SEQUENCED_SCO = """<!doctype html><html><head><meta charset="utf-8"><title>{name}</title></head><body>
+<h1>{name}</h1>
+<button id="pass">Pass</button> <button id="fail">Fail</button> <button id="continue">Next</button>
+<button id="choose">Choose S3</button>
+<script>
+var api = window.parent.API_1484_11;
+api.Initialize("");
+function finish(status, score, nav) {{
+  api.SetValue("cmi.completion_status", "completed");
+  api.SetValue("cmi.success_status", status);
+  api.SetValue("cmi.score.scaled", String(score));
+  api.SetValue("cmi.exit", "normal");
+  if (nav) api.SetValue("adl.nav.request", nav);
+  api.Commit("");
+  api.Terminate("");
+  document.body.setAttribute("data-done", "1");
+}}
+document.getElementById("pass").onclick = function () {{ finish("passed", {score}, "continue"); }};
+document.getElementById("fail").onclick = function () {{ finish("failed", 0.2, ""); }};
+document.getElementById("continue").onclick = function () {{ api.SetValue("adl.nav.request", "continue"); api.Terminate(""); }};
+document.getElementById("choose").onclick = function () {{ api.SetValue("adl.nav.request", "{{target=S3}}choice"); api.Terminate(""); }};
+document.body.setAttribute("data-ready", "1");
+</script></body></html>"""
+
+
+def sequenced_package(target: Path, *, choice: bool = False, forward_only: bool = False,
+                      title: str = "Sequenced 2004", ident: str = "1") -> Path:
+    """Three SCOs under flow control: S2 is disabled until S1 (its prerequisite, through the global objective
+    g-s1) is satisfied, S3 allows one attempt. Each SCO page passes (and asks to continue) or fails."""
+    return make_zip(target, {
+        "imsmanifest.xml": SEQUENCED_MANIFEST.format(choice=str(choice).lower(), forward_only=str(forward_only).lower(),
+                                                     title=title, ident=ident),
+        "s1.html": SEQUENCED_SCO.format(name="S1", score=0.9), "s2.html": SEQUENCED_SCO.format(name="S2", score=0.7),
+        "s3.html": SEQUENCED_SCO.format(name="S3", score=0.8)})
