@@ -115,3 +115,43 @@ def test_imported_package_played_over_lti(browser, scorm_again, tool, platform, 
     # suspended when the learner switched to the final, resumed when they came back (two sessions)
     assert numbers == [(1, [1], [2]), (2, [1, 2], [1, 2])]
     assert errors == [] and errors2 == []
+
+
+def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(browser, scorm_again, tool,  # noqa: F811
+                                                                            platform, tmp_path):
+    """Flow-only control, a prerequisite that disables the next SCO, and the SCO's own adl.nav.request."""
+    from playwright.sync_api import expect
+
+    from tests.scorm.factories import sequenced_package
+
+    imported = MircoRunner(tool.app).invoke(["packages", "import", str(sequenced_package(tmp_path / "s.zip"))])
+    assert imported.exit_code == 0, imported.output
+    with app_state(tool.app).db.sessions() as session:
+        package_id = session.scalars(select(ScormPackage.id)).one()
+    platform.state.links["link-seq"] = {"title": "Sequenced", "custom": {"course": f"pkg:{package_id}"},
+                                        "lineitem": None}
+    page, errors = launch(browser, platform, "link-seq")
+    frame = page.frame_locator("#sco-frame")
+    assert frame.locator("h1").inner_text() == "S1"
+    assert page.locator("button[data-sco]").evaluate_all("bs => bs.map(b => b.disabled)") == [True, True, True]
+    frame.locator("#fail").click()
+    until(lambda: [a for a in attempts(tool.app) if a.finished])
+    page.locator("button[data-nav=continue]").click()
+    expect(page.locator("#scorm-status")).to_contain_text("not available")
+    page.close()
+
+    page, errors2 = launch(browser, platform, "link-seq")  # a new launch starts again at the prerequisite
+    frame = page.frame_locator("#sco-frame")
+    assert frame.locator("h1").inner_text() == "S1"
+    frame.locator("#pass").click()  # passes and asks the LMS to continue (adl.nav.request)
+    expect(page.frame_locator("#sco-frame").locator("h1")).to_have_text("S2")
+    page.frame_locator("#sco-frame").locator("#pass").click()
+    expect(page.frame_locator("#sco-frame").locator("h1")).to_have_text("S3")
+    page.frame_locator("#sco-frame").locator("#pass").click()
+    expect(page.locator("#scorm-status")).to_contain_text("end of this activity")
+    page.close()
+    assert errors == [] and errors2 == []
+    assert drain_scores(tool.app) >= 1
+    score = platform.state.scores[-1]
+    assert score["scoreGiven"] == 80.0 and score["activityProgress"] == "Completed"
+    assert score["gradingProgress"] == "FullyGraded"
