@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -84,9 +85,33 @@ def _with_array_context(body: dict) -> dict:
     return body
 
 
+_SECONDS = re.compile(r"(\d+)[.,](\d+)S$")
+
+
+def _centiseconds(duration: Any) -> Any:
+    """A Duration as compared (xAPI 1.0.3 4.6, IEEE 9274.1.1 4.2.7): seconds beyond 0.01 s do not count."""
+    match = _SECONDS.search(duration) if isinstance(duration, str) else None
+    if match is None:
+        return duration
+    fraction = match.group(2)[:2].rstrip("0")
+    return f"{duration[:match.start()]}{match.group(1)}{'.' + fraction if fraction else ''}S"
+
+
+def _with_compared_duration(body: dict) -> dict:
+    result = body.get("result")
+    if isinstance(result, dict) and "duration" in result:
+        body = {**body, "result": {**result, "duration": _centiseconds(result["duration"])}}
+    obj = body.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        body = {**body, "object": _with_compared_duration(obj)}
+    return body
+
+
 def comparable(statement: dict) -> dict:
-    """The statement without what the LRS sets, for the same-id-same-content rule."""
-    body = {k: v for k, v in _with_array_context(statement).items() if k not in LRS_FIELDS}
+    """The statement without what the LRS sets, for the same-id-same-content rule and signature checks:
+    timestamps as instants, durations to 0.01 s."""
+    body = {k: v for k, v in _with_compared_duration(_with_array_context(statement)).items()
+            if k not in LRS_FIELDS}
     if "timestamp" in body:
         body["timestamp"] = to_us(parse_timestamp(body["timestamp"], "timestamp"))
     return body

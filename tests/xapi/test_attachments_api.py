@@ -151,3 +151,15 @@ def test_lf_only_multipart_with_two_attachments(xapi: Xapi) -> None:
     got = xapi.get("statements?attachments=true")
     contents = {p.content for p in multipart.parse(got.content_type, got.data)[1:]}
     assert contents == {first, second}
+
+
+def test_signature_compares_durations_to_hundredths(xapi: Xapi, signer) -> None:  # type: ignore[no-untyped-def]
+    """ADL suite 4.2.7 (2.0; 1.0.3 4.6): precision beyond 0.01 s is not part of the comparison."""
+    key, x5c = signer
+    body, token = signed(statement(result={"duration": "P1DT12H36M0.12S"}), key, x5c)
+    body["result"]["duration"] = "P1DT12H36M0.1237S"
+    response = send(xapi, [body], {body["attachments"][0]["sha2"]: token})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body, token = signed(statement(result={"duration": "P1DT12H36M0.12S"}), key, x5c)
+    body["result"]["duration"] = "P1DT12H36M0.13S"  # a different hundredth is a different statement
+    assert send(xapi, [body], {body["attachments"][0]["sha2"]: token}).status_code == 400

@@ -33,3 +33,16 @@ def test_xapi_00171_format_ids_keeps_only_identifiers(xapi: Xapi) -> None:
     assert got["object"]["verb"] == {"id": "http://adlnet.gov/expapi/verbs/attended"}
     assert got["context"]["contextActivities"] == {"parent": [{"id": "http://example.com/p"}]}
     assert json.loads(json.dumps(got))["object"]["objectType"] == "SubStatement"
+
+
+def test_same_id_resend_compares_durations_to_hundredths(xapi: Xapi) -> None:
+    body = statement(result={"duration": "PT1M2.3456S"})
+    xapi.store(body)
+    assert xapi.post("statements", json=dict(body, result={"duration": "PT1M2.34S"})).status_code == 200
+    assert xapi.post("statements", json=dict(body, result={"duration": "PT1M2.35S"})).status_code == 409
+    sub = {"objectType": "SubStatement", "actor": {"mbox": "mailto:a@example.com"},
+           "verb": {"id": "http://example.com/v"}, "object": {"id": "http://example.com/a"},
+           "result": {"duration": "PT0.999S"}}
+    other = statement(object=sub)
+    xapi.store(other)
+    assert xapi.post("statements", json=dict(other, object=dict(sub, result={"duration": "PT0.99S"}))).status_code == 200
