@@ -46,3 +46,16 @@ def test_same_id_resend_compares_durations_to_hundredths(xapi: Xapi) -> None:
     other = statement(object=sub)
     xapi.store(other)
     assert xapi.post("statements", json=dict(other, object=dict(sub, result={"duration": "PT0.99S"}))).status_code == 200
+
+
+def test_xapi_00321_00331_a_request_without_version_is_answered_as_1_0_3(xapi: Xapi) -> None:
+    """ADL's 1.0.3 suite wants 1.0.x on these 400s, its 2.0 suite accepts 1.0.x or 2.0.x."""
+    for path in ("statements", "activities", "activities/profile", "activities/state", "agents", "agents/profile"):
+        response = xapi.get(path, version=None)
+        assert response.status_code == 400
+        assert response.headers["X-Experience-API-Version"] == "1.0.3", path
+    assert xapi.post("statements", json=statement(), version=None).headers["X-Experience-API-Version"] == "1.0.3"
+    assert xapi.get("statements").headers["X-Experience-API-Version"] == xapi.version
+    about = xapi.get("about", auth=None)
+    assert about.headers["X-Experience-API-Version"] == xapi.version
+    assert xapi.get("about", version=None, auth=None).get_json()["version"] == ["1.0.3", "2.0.0"]

@@ -58,7 +58,9 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
         response.headers["Access-Control-Allow-Methods"] = ", ".join(METHODS)
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-        response.headers.setdefault("X-Experience-API-Version", request.environ.get("xapi.version", V2))
+        # A request without a usable X-Experience-API-Version is answered as 1.0.3: every 1.0.x and 2.0 client
+        # accepts that value on the 400 it gets (ADL's 1.0.3 conformance suite rejects "2.0.0" there).
+        response.headers.setdefault("X-Experience-API-Version", request.environ.get("xapi.version", V1))
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
 
@@ -68,10 +70,13 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
             return Response(status=204)
         if request.method not in ("GET", "HEAD"):
             return _error(405, "about supports GET only")
-        try:
-            asked = negotiate_version(request.headers.get("X-Experience-API-Version"), required=False)
-        except XAPIError:
-            asked = V2
+        asked = V2
+        if request.headers.get("X-Experience-API-Version"):
+            try:
+                asked = request.environ["xapi.version"] = negotiate_version(
+                    request.headers["X-Experience-API-Version"], required=False)
+            except XAPIError:
+                pass
         # a 1.0.x client is told only the 1.0.x versions (1.0.x clients such as tincan reject "2.0.0" here)
         versions = ["1.0.0", "1.0.1", "1.0.2", V1] if asked == V1 else [V1, V2]
         return json_response({"version": versions, "extensions": {}})
