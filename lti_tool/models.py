@@ -205,6 +205,8 @@ class LessonView(Base):
     last_viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     views: Mapped[int] = mapped_column(Integer, default=1)
     seconds: Mapped[int] = mapped_column(Integer, default=0)
+    timed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Until when reading time has been credited: a beacon adds at most the time since (lti_tool.progress)."""
 
 
 class QuizAttempt(Base):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from courses.model import Course, Lesson, Module, Quiz, QuizResult
@@ -25,10 +26,16 @@ from xapi.vocabulary import InteractionType
 
 AGS_SCORE = "ags_score"
 MAX_SECONDS_PER_ACTION = 4 * 3600  # a tab left open overnight is not study time
+MAX_BEACON_SECONDS = 600
+"""The most one report of reading time may carry: the player reports every minute while the page is visible."""
 
 
 class NoContent(LookupError):
     """The launch's resource link points to no course (or to one this installation does not have)."""
+
+
+class NotOpened(LookupError):
+    """Reading time was reported for a lesson this learner has not opened in this activity."""
 
 
 class AttemptsExhausted(RuntimeError):
@@ -106,17 +113,65 @@ def view_lesson(db: Database, settings: Settings, launch: LaunchContext, scope: 
         now = utcnow()
         if view is None:
             session.add(LessonView(attempt_id=attempt.id, module_id=module.id, lesson_id=lesson.id,
-                                   first_viewed_at=now, last_viewed_at=now, views=1, seconds=_clamp_seconds(seconds)))
+                                   first_viewed_at=now, last_viewed_at=now, views=1, seconds=_clamp_seconds(seconds),
+                                   timed_at=now))
         else:
             view.views += 1
             view.last_viewed_at = now
             view.seconds += _clamp_seconds(seconds)
+            if view.timed_at is None or _aware(view.timed_at) < now - timedelta(seconds=MAX_BEACON_SECONDS):
+                view.timed_at = now  # the reading clock starts now; a recent one keeps late reports of a reload
         attempt.seconds += _clamp_seconds(seconds)
         builder = _statements(launch, attempt, scope, settings)
         statements = [builder.lesson_experienced(module.id, lesson.id, title=dict(lesson.title.values))]
         statements += _refresh(session, launch, attempt, scope, builder)
         store_statements(session, statements)
         return attempt
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns timezone-aware columns without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def record_lesson_time(db: Database, settings: Settings, launch: LaunchContext, scope: Scope, module: Module,
+                       lesson: Lesson, seconds: int) -> int:
+    """Visible time on an open lesson page, reported by the player (Page Visibility API, sendBeacon).
+
+    Credited at most MAX_BEACON_SECONDS per report and never more than the time since the last credit (or the
+    page's opening), so no sequence of reports adds up to more than the wall-clock time the lesson was open:
+    two tabs share one clock. Stored on the lesson view and the attempt and recorded as an `experienced`
+    statement with result.duration. Returns the seconds credited (0: nothing recorded).
+    """
+    if not 0 <= seconds <= MAX_BEACON_SECONDS:
+        raise ValueError(f"seconds must be from 0 to {MAX_BEACON_SECONDS}")
+    with db.transaction() as session:
+        attempt = session.scalar(select(Attempt).where(Attempt.user_pk == launch.user_pk,
+                                                       Attempt.resource_link_pk == launch.resource_link_pk))
+        view = session.scalar(select(LessonView).where(LessonView.attempt_id == attempt.id,
+                                                       LessonView.lesson_id == lesson.id,
+                                                       LessonView.module_id == module.id)) if attempt else None
+        if attempt is None or view is None:
+            raise NotOpened("Open the lesson before reporting time spent on it.")
+        now = utcnow()
+        clock = view.timed_at or view.last_viewed_at
+        credited = max(0, min(seconds, int((now - _aware(clock)).total_seconds())))
+        if credited == 0:
+            return 0
+        # guarded by the clock read above: of two concurrent reports (two tabs) only one is credited
+        claimed = session.execute(
+            update(LessonView).where(LessonView.id == view.id, LessonView.timed_at == view.timed_at
+                                     if view.timed_at is not None else LessonView.timed_at.is_(None))
+            .values(seconds=LessonView.seconds + credited, timed_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            return 0
+        attempt.seconds = Attempt.seconds + credited  # in SQL: a quiz submitted meanwhile keeps its time
+        attempt.updated_at = now
+        builder = _statements(launch, attempt, scope, settings)
+        store_statements(session, [builder.lesson_experienced(module.id, lesson.id, title=dict(lesson.title.values),
+                                                              seconds=credited)])
+        return credited
 
 
 INTERACTION = {"single": InteractionType.CHOICE, "multiple": InteractionType.CHOICE,

@@ -5,7 +5,7 @@ from typing import Any
 
 from lti_tool.reports.exports import Table
 from lti_tool.reports.items import ItemStats, OutcomeMastery
-from lti_tool.reports.learners import ModuleFunnel, Overview
+from lti_tool.reports.learners import LessonTime, ModuleFunnel, Overview
 
 
 def percent(value: float | None) -> float | None:
@@ -66,3 +66,9 @@ def outcomes_table(outcomes: list[OutcomeMastery]) -> Table:
 
 def timeline_table(events: list) -> Table:
     return Table("timeline", ("Time (UTC)", "Verb", "What happened"), [(e.when, e.verb, e.sentence) for e in events])
+
+
+def lessons_table(lessons: list[LessonTime]) -> Table:
+    return Table("lessons", ("Lesson", "Module", "Visits", "Reading time (minutes)", "Last visit (UTC)"),
+                 [(t.lesson_title, t.module_title, t.views, round(t.seconds / 60, 1), t.last_viewed_at)
+                  for t in lessons])

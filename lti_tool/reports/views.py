@@ -20,7 +20,7 @@ from lti_tool.state import app_state
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 COURSE_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
 MAX_ID = 2**31 - 1  # primary keys are 32-bit integers; larger numbers name nobody (and overflow drivers)
-TABLES = ("overview", "modules", "learners", "items", "distractors", "outcomes", "timeline")
+TABLES = ("overview", "modules", "learners", "items", "distractors", "outcomes", "timeline", "lessons")
 
 
 def trainer_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -128,8 +128,10 @@ def learner(context_pk: int, course_id: str, user_pk: int):  # type: ignore[no-u
         if row is None:
             abort(404, description="This person is not a learner of the course.")
         events = timeline.timeline(session, scope, user_pk, _lang(scope))
+        lessons = learner_queries.lesson_times(session, scope, user_pk, _lang(scope))
     return _page("learner.html", context, scope, row=row, events=events,
-                 summary=tables.learners_table([row]), timeline_table=tables.timeline_table(events))
+                 summary=tables.learners_table([row]), timeline_table=tables.timeline_table(events),
+                 lessons_table=tables.lessons_table(lessons))
 
 
 @bp.get("/<int:context_pk>/<course_id>/items")
@@ -173,11 +175,13 @@ def _table(scope: ReportScope, name: str) -> Table:
             return tables.learners_table(learner_queries.learner_page(session, scope, _filter().everything()).rows)
         if name == "outcomes":
             return tables.outcomes_table(item_queries.outcome_mastery(session, scope, lang))
-        if name == "timeline":
+        if name in ("timeline", "lessons"):
             given = request.args.get("user", "")
             user_pk = int(given) if given.isascii() and given.isdigit() and len(given) <= 10 else MAX_ID + 1
             if user_pk > MAX_ID or learner_queries.learner_in_context(session, scope, user_pk) is None:
                 abort(400, description="user: give the number of a learner of this course")
+            if name == "lessons":
+                return tables.lessons_table(learner_queries.lesson_times(session, scope, user_pk, lang))
             return tables.timeline_table(timeline.timeline(session, scope, user_pk, lang))
     stats = _item_stats(scope)
     return tables.items_table(stats, lang) if name == "items" else tables.distractors_table(stats)

@@ -1,10 +1,60 @@
-// Time on a quiz: seconds from opening it to submitting it, sent with the answers (no countdown is shown).
 (function () {
   "use strict";
+
+  // Time on a quiz: seconds from opening it to submitting it, sent with the answers (no countdown is shown).
   var form = document.querySelector("form.quiz");
-  if (!form || !form.elements.seconds) return;
-  var started = Date.now();
-  form.addEventListener("submit", function () {
-    form.elements.seconds.value = String(Math.round((Date.now() - started) / 1000));
+  if (form && form.elements.seconds) {
+    var started = Date.now();
+    form.addEventListener("submit", function () {
+      form.elements.seconds.value = String(Math.round((Date.now() - started) / 1000));
+    });
+  }
+
+  // Time on a lesson: only while the page is visible (Page Visibility API), reported with sendBeacon when the
+  // page is hidden or left (pagehide, never unload: it would stop the back/forward cache) and every minute.
+  // The server credits no more than the time that really passed, at most MAX seconds per report.
+  var article = document.querySelector("[data-time-url]");
+  if (!article || !navigator.sendBeacon || !window.URLSearchParams) return;
+  var MAX = 600;
+  var url = article.getAttribute("data-time-url");
+  var launch = article.getAttribute("data-launch");
+  var visibleSince = document.visibilityState === "visible" ? Date.now() : null;
+  var pending = 0;
+
+  function collect() {
+    if (visibleSince !== null) {
+      var now = Date.now();
+      pending += Math.max(0, now - visibleSince) / 1000;
+      visibleSince = now;
+    }
+  }
+
+  function report() {
+    collect();
+    var seconds = Math.min(Math.floor(pending), MAX);
+    if (seconds < 1) return;
+    var body = new URLSearchParams();
+    body.set("launch", launch);
+    body.set("seconds", String(seconds));
+    if (navigator.sendBeacon(url, body)) pending -= seconds;
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      report();
+      visibleSince = null;
+    } else {
+      visibleSince = Date.now();
+    }
   });
+  window.addEventListener("pagehide", function () {
+    report();
+    visibleSince = null;
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && document.visibilityState === "visible") visibleSince = Date.now();
+  });
+  window.setInterval(function () {
+    if (document.visibilityState === "visible") report();
+  }, 60000);
 })();

@@ -17,7 +17,8 @@ from lti_tool.lti.roles import role_flags
 from lti_tool.lti.services import ServiceUnavailable, sync_roster
 from lti_tool.models import Attempt, LtiMembership, LtiUser
 from lti_tool.player_state import load_progress, neighbours, presentation
-from lti_tool.progress import AttemptsExhausted, NoContent, Scope, scope_for, submit_quiz, view_lesson
+from lti_tool.progress import (MAX_BEACON_SECONDS, AttemptsExhausted, NoContent, NotOpened, Scope, record_lesson_time,
+                               scope_for, submit_quiz, view_lesson)
 from lti_tool.state import app_state
 
 bp = Blueprint("player", __name__, url_prefix="/play")
@@ -64,6 +65,27 @@ def lesson(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
     return render_template("player/lesson.html", launch=launch, scope=scope, module=module, lesson=lesson_obj,
                            body=render_markdown(lesson_obj.body.get(lang)), lang=lang, previous=previous,
                            following=following, progress=load_progress(app_state().db, launch, scope))
+
+
+@bp.post("/lesson/<module_id>/<lesson_id>/time")
+@require_launch()
+def lesson_time(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
+    """The player's report of visible time on a lesson page (sendBeacon on hide/pagehide and every minute):
+    `seconds` from 0 to MAX_BEACON_SECONDS; 204 when taken (credited up to the time really elapsed)."""
+    launch, scope = _scope()
+    found = scope.find_lesson(module_id, lesson_id)
+    if found is None:
+        abort(404, description="This lesson is not part of the activity you opened.")
+    given = request.form.get("seconds", "")
+    if not (given.isascii() and given.isdigit() and len(given) <= 4 and int(given) <= MAX_BEACON_SECONDS):
+        abort(400, description=f"seconds: give a whole number from 0 to {MAX_BEACON_SECONDS}")
+    if launch.resource_link_pk is None:
+        abort(409, description="This launch has no activity to record time for.")
+    try:
+        record_lesson_time(app_state().db, app_state().settings, launch, scope, *found, int(given))
+    except NotOpened as exc:
+        abort(409, description=str(exc))
+    return "", 204
 
 
 @bp.get("/quiz/<quiz_id>")

@@ -2,14 +2,16 @@
 result pages in every complete language, screenshots at 360 px and 1280 px, and the lesson page's weight."""
 from __future__ import annotations
 
-import pytest
+import time
 
+import pytest
 from sqlalchemy import select
 
 from lti_tool.i18n import LANGUAGES
-from lti_tool.models import QuizAttempt
+from lti_tool.models import Attempt, LessonView, QuizAttempt
 from lti_tool.state import app_state
 from tests.browser.conftest import axe_violations, screenshot
+from xapi.service import StatementQuery, query_statements
 from tests.lti.conftest import jwks_server, platform, tool  # noqa: F401  (fixtures reused from the LTI tests)
 
 pytestmark = pytest.mark.browser
@@ -98,3 +100,42 @@ def test_time_on_a_quiz_is_recorded_with_the_submission(page, tool, platform) ->
     with app_state(tool.app).db.sessions() as session:
         recorded = session.scalars(select(QuizAttempt.seconds).where(QuizAttempt.quiz_id == "final")).one()
     assert 150 <= recorded < 160
+
+
+def _lesson_seconds(tool) -> int:  # noqa: F811
+    with app_state(tool.app).db.sessions() as session:
+        return session.scalar(select(LessonView.seconds).where(LessonView.lesson_id == "m1-l1-definition")) or 0
+
+
+def _wait_for(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def test_visible_time_on_a_lesson_is_reported_by_beacon(page, tool, platform) -> None:  # noqa: F811
+    """Visible time only: the page hidden (another tab) adds nothing; leaving the page (pagehide) reports the
+    rest, and the time is stored with an `experienced` statement carrying result.duration."""
+    _launch(page, platform)
+    page.goto(tool.url + LESSON)
+    page.wait_for_timeout(2500)  # read for 2.5 s, then switch to another tab for 3 s
+    page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+                             document.dispatchEvent(new Event('visibilitychange')); }""")
+    _wait_for(lambda: _lesson_seconds(tool) >= 2)
+    assert _lesson_seconds(tool) == 2
+    page.wait_for_timeout(3000)
+    page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+                             document.dispatchEvent(new Event('visibilitychange')); }""")
+    page.wait_for_timeout(1500)
+    page.goto(tool.url + "/play/")  # pagehide: the last 1.5 visible seconds
+    _wait_for(lambda: _lesson_seconds(tool) >= 3)
+    page.wait_for_timeout(300)
+    total = _lesson_seconds(tool)
+    assert 3 <= total <= 4  # 2.5 + 1.5 visible seconds, whole seconds per report; the hidden 3 s not counted
+    with app_state(tool.app).db.sessions() as session:
+        attempt_seconds = session.scalar(select(Attempt.seconds))
+        durations = [s["result"]["duration"] for s in query_statements(session, StatementQuery(limit=100)).statements
+                     if s["verb"]["id"].endswith("/experienced") and "result" in s]
+    assert attempt_seconds == total and len(durations) == 2 and durations[0] == "PT02S", durations
