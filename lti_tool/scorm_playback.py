@@ -7,11 +7,14 @@ parameter is `pkg:<package id>`.
 """
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
@@ -22,8 +25,14 @@ from lti_tool.progress import AGS_SCORE, NoContent
 from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
 from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree
-from xapi.builders import CourseStatements, Learner
-from xapi.service import store_statements
+from scorm.cmi5_launch import COURSE_TYPE, LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, launch_data, \
+    launch_url, launched_statement, move_on_met, satisfied_statement
+from xapi import documents
+from xapi import storage as xapi_storage
+from xapi.builders import CourseStatements, Learner, actor
+from xapi.clients import add_client
+from xapi.identity import agent_key
+from xapi.service import statements_by_registration, store_statements
 from xapi.vocabulary import Verb
 
 PACKAGE_PREFIX = "pkg:"
@@ -62,7 +71,7 @@ def package_id_of(launch: LaunchContext) -> str | None:
 
 
 def runtime_version(kind: str) -> str:
-    return "scorm12" if kind == "scorm12" else "scorm2004"
+    return kind if kind in ("scorm12", "cmi5") else "scorm2004"
 
 
 def linked_package(session: Session, launch: LaunchContext) -> ScormPackage:
@@ -278,3 +287,150 @@ def _queue_score(session: Session, launch: LaunchContext, package: ScormPackage,
     session.add(OutboxMessage(kind=AGS_SCORE, platform_id=launch.platform_pk, payload={
         "resource_link_pk": launch.resource_link_pk, "score": score, "label": package.title,
         "resource_id": PACKAGE_PREFIX + package.id}))
+
+
+# --- cmi5 packages -----------------------------------------------------------------------------------------
+
+class Cmi5Unavailable(LookupError):
+    """The AU cannot be launched here (no embedded LRS), or a fetch URL was used twice / is unknown."""
+
+
+@dataclass(frozen=True)
+class Cmi5Launch:
+    attempt_id: int
+    url: str
+
+
+def _cmi5_actor(settings: Settings, launch: LaunchContext) -> dict:
+    learner = Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email)
+    return actor(learner, with_names=settings.actor_names).as_version("1.0.3")
+
+
+def _course_registration(session: Session, launch: LaunchContext, package: ScormPackage) -> str:
+    """cmi5: one registration for the learner's enrolment in the course (every AU, every session)."""
+    first = session.scalar(select(ScormAttempt.registration).where(
+        ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
+        ScormAttempt.package_id == package.id).order_by(ScormAttempt.id).limit(1))
+    return first or str(uuid.uuid4())
+
+
+def cmi5_launch(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int, *, content_url: str,
+                fetch_url: Callable[[int, str], str], return_url: str | None = None) -> Cmi5Launch:
+    """Launch an AU the way a cmi5 LMS does: a session credential for the embedded LRS behind a one-time fetch
+    URL, LMS.LaunchData written, `launched` stored, then the AU's URL with endpoint/fetch/actor/registration/
+    activityId (cmi5 8.1, 10.2)."""
+    if not settings.lrs_enabled:
+        raise Cmi5Unavailable("cmi5 packages need the embedded LRS (MIRCO_LRS_ENABLED).")
+    with db.transaction() as session:
+        package = linked_package(session, launch)
+        sco = session.get(ScormSco, sco_pk)
+        if sco is None or sco.package_id != package.id or package.kind != "cmi5":
+            raise NoContent("This item is not an AU of the linked cmi5 package.")
+        au = sco.extra or {}
+        activity_id = au.get("activityId") or sco.identifier
+        registration = _course_registration(session, launch, package)
+        attempt = session.scalar(select(ScormAttempt).where(
+            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
+            ScormAttempt.sco_id == sco.id).order_by(ScormAttempt.number.desc()).limit(1))
+        if attempt is None:
+            attempt = ScormAttempt(package_id=package.id, sco_id=sco.id, user_pk=launch.user_pk,
+                                   resource_link_pk=launch.resource_link_pk, number=1, registration=registration,
+                                   cmi={}, completion="unknown", success="unknown", total_seconds=0.0, sessions=0,
+                                   suspended=False, finished=False)
+            session.add(attempt)
+        previous = (attempt.cmi or {}).get("cmi5", {})
+        if previous.get("key"):  # one live credential per AU and learner: the previous session's ends now
+            session.execute(update(xapi_storage.client).where(xapi_storage.client.c.key == previous["key"])
+                            .values(disabled=True))
+        session_id, nonce = str(uuid.uuid4()), secrets.token_urlsafe(24)
+        key, secret = add_client(session, f"cmi5 session {session_id}",
+                                 ["statements/write", "statements/read/mine", "state"])
+        attempt.cmi = {"cmi5": {"session": session_id, "nonce": nonce, "key": key,
+                                "token": base64.b64encode(f"{key}:{secret}".encode()).decode()}}
+        attempt.sessions += 1
+        attempt.updated_at = utcnow()
+        session.flush()
+        who = _cmi5_actor(settings, launch)
+        template = context_template(session_id, au.get("courseId") or package.identifier)
+        url = launch_url(content_url, endpoint=settings.base_url.rstrip("/") + "/xapi/",
+                         fetch=fetch_url(attempt.id, nonce), registration=registration, actor=who,
+                         activity_id=activity_id)
+        data = launch_data(template, au, sco.mastery, return_url)
+        documents.put(session, documents.DocumentKey("state", activity_id, agent_key(who), registration.lower()),
+                      LAUNCH_DATA, "application/json", json.dumps(data).encode(), documents.Preconditions())
+        store_statements(session, [launched_statement(who, activity_id, registration, template, au, url,
+                                                      sco.mastery)])
+        return Cmi5Launch(attempt.id, url)
+
+
+def cmi5_fetch(db: Database, attempt_id: int, nonce: str) -> str:
+    """cmi5 8.2: the fetch URL hands out the session's auth token once."""
+    with db.transaction() as session:
+        attempt = session.get(ScormAttempt, attempt_id, with_for_update=True)
+        state = (attempt.cmi or {}).get("cmi5", {}) if attempt is not None else {}
+        if not state.get("token") or not secrets.compare_digest(str(state.get("nonce", "")), nonce):
+            raise Cmi5Unavailable("this fetch URL is unknown or was already used")
+        token = state["token"]
+        attempt.cmi = {"cmi5": {k: v for k, v in state.items() if k not in ("token", "nonce")}}
+        return token
+
+
+def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[ScormAttempt]:
+    """Read the AUs' cmi5-defined statements back from the LRS (statements, not the browser, are the record):
+    each AU's completion, success and score; `satisfied` for an AU and the course once moveOn is met; the
+    grade queued for AGS when that changes anything."""
+    with db.transaction() as session:
+        package = linked_package(session, launch)
+        if package.kind != "cmi5":
+            return []
+        attempts = list(session.scalars(select(ScormAttempt).where(
+            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
+            ScormAttempt.package_id == package.id)))
+        if not attempts:
+            return []
+        registration = attempts[0].registration
+        found = statements_by_registration(session, registration)
+        who = _cmi5_actor(settings, launch)
+        changed = False
+        new_statements = []
+        scos = {s.id: s for s in package.scos}
+        for attempt in attempts:
+            sco = scos[attempt.sco_id]
+            au = sco.extra or {}
+            activity_id = au.get("activityId") or sco.identifier
+            outcome = au_outcome(found, activity_id, sco.mastery)
+            completion = "completed" if outcome.completed else attempt.completion
+            success = "passed" if outcome.passed else "failed" if outcome.failed else attempt.success
+            met = move_on_met(au.get("moveOn") or "NotApplicable", outcome)
+            if (completion, success, outcome.scaled, met) != (attempt.completion, attempt.success,
+                                                               attempt.score_scaled, attempt.finished):
+                changed = True
+                attempt.completion, attempt.success, attempt.finished = completion, success, met
+                attempt.score_scaled = outcome.scaled if outcome.scaled is not None else attempt.score_scaled
+                attempt.updated_at = utcnow()
+            if met and not outcome.satisfied_sent and (au.get("moveOn") or "NotApplicable") != "NotApplicable":
+                session_id = (attempt.cmi or {}).get("cmi5", {}).get("session") or str(uuid.uuid4())
+                new_statements.append(satisfied_statement(who, activity_id, "https://w3id.org/xapi/cmi5/"
+                                                          "activitytype/au", registration, session_id))
+        counted = [s for s in package.scos if (s.extra or {}).get("moveOn", "NotApplicable") != "NotApplicable"]
+        by_sco = {a.sco_id: a for a in attempts}
+        course_met = all(by_sco.get(s.id) is not None and by_sco[s.id].finished for s in counted)
+        course_id = (counted or package.scos)[0].extra.get("courseId") if package.scos and \
+            (counted or package.scos)[0].extra else package.identifier
+        if course_met and counted and not any(
+                (s.get("verb") or {}).get("id") == SATISFIED_VERB and (s.get("object") or {}).get("id") == course_id
+                for s in found):
+            new_statements.append(satisfied_statement(who, course_id, COURSE_TYPE, registration, str(uuid.uuid4())))
+        if new_statements:
+            store_statements(session, new_statements)
+        if changed:
+            scores = []
+            for sco in counted or package.scos:
+                attempt = by_sco.get(sco.id)
+                if attempt is not None and attempt.finished:
+                    scores.append(attempt.score_scaled if attempt.score_scaled is not None else 1.0)
+                else:
+                    scores.append(0.0)
+            _queue_score(session, launch, package, round(max(0.0, sum(scores) / len(scores)) * 100, 2),
+                         completed=course_met, graded=course_met)
+        return attempts

@@ -25,7 +25,7 @@ from scorm.models import ScormPackage, ScormSco
 from scorm.safezip import UnsafePackage, ZipLimits, extract
 from scorm.validate import validate_package
 
-IMPORTABLE = {"scorm12", "scorm2004_2ed", "scorm2004_3ed", "scorm2004_4ed"}
+IMPORTABLE = {"scorm12", "scorm2004_2ed", "scorm2004_3ed", "scorm2004_4ed", "cmi5"}
 
 
 class PackageRejected(ValueError):
@@ -62,8 +62,14 @@ def import_package(zip_path: Path, store: Path, transaction: Callable[[], Abstra
     name = source_name or zip_path.name
     manifest = report.manifest
     if manifest is not None and manifest.kind not in IMPORTABLE:
-        raise PackageRejected([Problem(name, None, f"{manifest.kind} packages cannot be imported: only SCORM 1.2 "
-                                                   "and SCORM 2004 (2nd, 3rd, 4th edition)")])
+        raise PackageRejected([Problem(name, None, f"{manifest.kind} packages cannot be imported: only SCORM 1.2, "
+                                                   "SCORM 2004 (2nd, 3rd, 4th edition) and cmi5")])
+    if manifest is not None and manifest.kind == "cmi5":
+        outside = [Problem("cmi5.xml", item.line, f"AU {item.identifier!r} is hosted outside the package ({item.href[:80]}): "
+                                            "only AUs inside the zip are imported")
+                   for item in manifest.launchables if "//" in item.href or item.href.startswith("/")]
+        if outside:
+            raise PackageRejected(outside)
     refusals = report.problems + ([] if ignore_schema_errors else report.schema_errors)
     if refusals or manifest is None:
         raise PackageRejected(refusals or report.all_problems)

@@ -7,7 +7,7 @@ every problem found on the way carries the manifest line it comes from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -304,10 +304,24 @@ def read_cmi5(tree: etree._ElementTree, name: str = "cmi5.xml") -> Manifest:
         if not url:
             manifest.problems.append(Problem(name, au.sourceline, "AU has no <url>"))
             continue
+        scheme = urlsplit(url).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            manifest.problems.append(Problem(name, au.sourceline, f"AU url {url[:80]!r}: only a path in the package "
+                                                                  "or an http(s) URL can be launched"))
+            continue
         if "://" not in url:
             manifest.files.setdefault(url.split("?")[0].split("#")[0], au.sourceline)
         parent = au.getparent()
         mastery = _number(au.get("masteryScore"))
+        if mastery is not None and not 0 <= mastery <= 1:
+            manifest.problems.append(Problem(name, au.sourceline, f"masteryScore {au.get('masteryScore')!r} is not "
+                                                                  "a number from 0 to 1"))
+            mastery = None
+        manifest.extra[au.get("id", "")] = {
+            "activityId": au.get("id", ""), "courseId": manifest.identifier,
+            "moveOn": au.get("moveOn", "NotApplicable"), "launchMethod": au.get("launchMethod", "AnyWindow"),
+            "launchParameters": (au.findtext(q("launchParameters")) or "").strip(),
+            "entitlementKey": (au.findtext(q("entitlementKey")) or "").strip()}
         manifest.launchables.append(Launchable(
             identifier=au.get("id", ""), title=_first_text(au, (f"{q('title')}/{q('langstring')}",)) or url, href=url,
             organization="course", parent=parent.get("id") if parent is not None and parent.tag == q("block") else None,

@@ -52,6 +52,12 @@
     say("");
     current = body.sco;
     pendingNav = null;
+    if (config.version === "cmi5") {  // the AU talks to the LRS itself; the tool reads its statements back
+      window.API = undefined; window.API_1484_11 = undefined;
+      markCurrent();
+      frame.src = body.url;
+      return;
+    }
     var settings = {lmsCommitUrl: body.commitUrl, autocommit: true, autocommitSeconds: 20,
                     dataCommitFormat: "json", terminateCommitParam: "terminate", logLevel: 4};
     window.API = undefined; window.API_1484_11 = undefined;
@@ -78,10 +84,23 @@
         }, 0);
       });
     }
+    markCurrent();
+    frame.src = body.url;
+  }
+
+  function markCurrent() {
     document.querySelectorAll("[data-sco]").forEach(function (b) {
       b.setAttribute("aria-current", String(Number(b.getAttribute("data-sco")) === current));
     });
-    frame.src = body.url;
+  }
+
+  function sync() {  // cmi5: moveOn, `satisfied` and the grade follow from the statements in the LRS
+    return fetch(config.syncUrl, {method: "POST", keepalive: true}).catch(function () {});
+  }
+  if (config.syncUrl) {
+    frame.addEventListener("load", function () { if (frame.src.indexOf("about:blank") === 0 || !current) sync(); });
+    setInterval(sync, 15000);
+    window.addEventListener("pagehide", function () { navigator.sendBeacon(config.syncUrl); });
   }
 
   document.querySelectorAll("[data-sco]").forEach(function (button) {
@@ -91,5 +110,7 @@
     button.addEventListener("click", function () { request(button.getAttribute("data-nav"), null); });
   });
   showMenu(config.menu);
-  if (config.scos.length) request("start", null);
+  (config.syncUrl ? sync() : Promise.resolve()).then(function () {
+    if (config.scos.length) request("start", null);
+  });
 })();

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from lti_tool.identity import current_learner, require_launch
 from lti_tool.progress import NoContent
-from lti_tool.scorm_playback import CommitRefused, NoDelivery, linked_package, menu_of, navigate, package_id_of, \
-    record_commit, runtime_version, sequenced, sequencing_tree
+from lti_tool.scorm_playback import Cmi5Unavailable, CommitRefused, NoDelivery, cmi5_fetch, cmi5_launch, cmi5_sync, \
+    linked_package, menu_of, navigate, package_id_of, record_commit, runtime_version, sequenced, sequencing_tree
 from lti_tool.state import app_state
 from scorm.models import ScormSco
 from scorm.sequencing import NavigationRefused
@@ -51,13 +51,17 @@ def play():  # type: ignore[no-untyped-def]
             "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
             "menu": menu_of(tree, scos) if tree is not None else None,
             "flow": flow,
+            "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id)
+            if package.kind == "cmi5" else None,
         }
         return render_template("scorm/play.html", package=package, scos=scos, config=config, flow=flow,
                                menu=config["menu"] or {})
 
 
 def _content_url(package_id: str, href: str) -> str:
-    return url_for("scorm_play.content", package_id=package_id, path=href)
+    """The URL of a package file; the item's parameters (`?a=1`, `#x`) stay a query and a fragment."""
+    cut = min([i for i in (href.find("?"), href.find("#")) if i >= 0], default=len(href))
+    return url_for("scorm_play.content", package_id=package_id, path=href[:cut]) + href[cut:]
 
 
 @bp.post("/session/<int:sco_pk>")
@@ -69,6 +73,15 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
     state = app_state()
     nav = request.args.get("nav", "choice")
     current = request.args.get("from", type=int)
+    with state.db.sessions() as session:
+        try:
+            package = linked_package(session, launch)
+        except NoContent as exc:
+            return _refusal(404, str(exc))
+        kind = package.kind
+        first = min((s.position, s.id) for s in package.scos)[1] if package.scos else 0
+    if kind == "cmi5":
+        return _open_au(launch, sco_pk if nav == "choice" else first if nav == "start" else 0, nav)
     try:
         opened = navigate(state.db, state.settings, launch, nav, current=current,
                           target=sco_pk if nav == "choice" else None)
@@ -83,6 +96,55 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
         url = _content_url(sco.package_id, sco.href)
     return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=url, menu=opened.menu,
                    commitUrl=url_for("scorm_play.commit", attempt_id=opened.attempt_id, launch=launch.launch_id))
+
+
+def _open_au(launch, sco_pk: int, nav: str):  # type: ignore[no-untyped-def]
+    """cmi5: no SCORM runtime; the AU gets its launch URL (its own statements go to the LRS)."""
+    state = app_state()
+    if not sco_pk:
+        return jsonify(attempt=None, reason="the activity ended", ended=nav in ("exitAll", "suspendAll"), menu=None)
+    with state.db.sessions() as session:
+        sco = session.get(ScormSco, sco_pk)
+        content = _content_url(sco.package_id, sco.href) if sco is not None else ""
+    base = state.settings.base_url.rstrip("/")
+    try:
+        opened = cmi5_launch(state.db, state.settings, launch, sco_pk, content_url=base + content,
+                             fetch_url=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view",
+                                                                             attempt_id=attempt, nonce=nonce))
+    except NoContent as exc:
+        return _refusal(404, str(exc))
+    except Cmi5Unavailable as exc:
+        return _refusal(409, str(exc))
+    return jsonify(attempt=opened.attempt_id, sco=sco_pk, url=opened.url, menu=None, cmi=None, commitUrl=None)
+
+
+@bp.post("/cmi5/fetch/<int:attempt_id>/<nonce>")
+def cmi5_fetch_view(attempt_id: int, nonce: str):  # type: ignore[no-untyped-def]
+    """cmi5 8.2: the one-time fetch URL (the random nonce is the capability; the AU may live on any origin)."""
+    try:
+        token = cmi5_fetch(app_state().db, attempt_id, nonce[:100])
+    except Cmi5Unavailable as exc:
+        response = jsonify({"error-code": "1", "error-text": str(exc)})
+        response.status_code = 401
+    else:
+        response = jsonify({"auth-token": token})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/cmi5/sync")
+@require_launch()
+def cmi5_sync_view():  # type: ignore[no-untyped-def]
+    """The player asks the tool to read the AU's statements back (after the AU closes, periodically, on
+    pagehide by beacon): status, `satisfied`, and the grade for AGS follow from what the LRS holds."""
+    state = app_state()
+    try:
+        attempts = cmi5_sync(state.db, state.settings, current_learner())
+    except NoContent as exc:
+        return _refusal(404, str(exc))
+    return jsonify(result=True, aus={str(a.sco_id): {"completion": a.completion, "success": a.success,
+                                                     "satisfied": a.finished} for a in attempts})
 
 
 @bp.post("/commit/<int:attempt_id>")

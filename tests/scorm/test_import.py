@@ -138,13 +138,9 @@ def hostile(case: str, tmp_path: Path) -> tuple[Path, dict]:
     elif case == "schema-invalid":
         scorm12_package(path, manifest=SCORM12_MANIFEST.format(title="t", ident="v").replace(
             '<resource identifier="R1" type="webcontent"', '<resource identifier="R1"'))
-    elif case == "cmi5":
-        make_zip(path, {"cmi5.xml": '<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">'
-                                    '<course id="urn:x"><title><langstring lang="en">x</langstring></title>'
-                                    "<description><langstring lang='en'>x</langstring></description></course>"
-                                    '<au id="urn:x:au"><title><langstring lang="en">x</langstring></title>'
-                                    "<description><langstring lang='en'>x</langstring></description>"
-                                    "<url>a.html</url></au></courseStructure>", "a.html": SCO_PAGE})
+    elif case == "common-cartridge":
+        make_zip(path, {"imsmanifest.xml": '<manifest xmlns="http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1" '
+                                           'identifier="cc"/>'})
     elif case == "no-organization":
         scorm12_package(path, manifest='<manifest xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" '
                                        'identifier="x"><organizations/><resources/></manifest>')
@@ -161,7 +157,7 @@ HOSTILE = {
     "nested-manifest": "must be at the zip root", "damaged-page": "'page.html': damaged or unreadable data",
     "damaged-asset": "'asset.js': damaged or unreadable data", "missing-resource": "refers to unknown resource 'NOPE'",
     "missing-file": "'sub/two.html' is not in the zip", "schema-invalid": "'type' is required",
-    "cmi5": "cmi5 packages cannot be imported", "no-organization": "no <organization>",
+    "common-cartridge": "cc13 packages cannot be imported", "no-organization": "no <organization>",
 }
 
 

@@ -155,3 +155,38 @@ def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(brow
     score = platform.state.scores[-1]
     assert score["scoreGiven"] == 80.0 and score["activityProgress"] == "Completed"
     assert score["gradingProgress"] == "FullyGraded"
+
+
+def test_cmi5_package_launched_over_lti_like_a_cmi5_lms(browser, tool, platform, mini_course, tmp_path):  # noqa: F811
+    """Our cmi5 export, imported through the CLI, played from an LTI launch: the AU fetches its token, reads
+    LMS.LaunchData, sends its statements to the embedded LRS; moveOn met -> `satisfied` and the AGS grade."""
+    imported = MircoRunner(tool.app).invoke(["packages", "import", str(export_zip(mini_course, "cmi5",
+                                                                                  tmp_path / "c.zip"))])
+    assert imported.exit_code == 0, imported.output
+    with app_state(tool.app).db.sessions() as session:
+        package_id = session.scalars(select(ScormPackage.id)).one()
+    platform.state.links["link-cmi5"] = {"title": "cmi5", "custom": {"course": f"pkg:{package_id}"},
+                                         "lineitem": None}
+    page, errors = launch(browser, platform, "link-cmi5")
+    learner = ScriptedLearner(page.frame_locator("#sco-frame"))
+    learner.wait_ready()
+    learner.read_lessons(len(mini_course.modules[0].lessons))
+    learner.answer(mini_course.modules[0].quiz, wrong=frozenset({"q5", "q6"}))
+    learner.exit()
+    (attempt,) = attempts(tool.app)
+    verbs = until(lambda: (lambda v: v if v and v[-1] == "terminated" else None)(
+        verbs_of(tool.app, attempt.registration)[0]))
+    page.close()  # pagehide: the player asks the tool to read the statements back (beacon)
+    done = until(lambda: [a for a in attempts(tool.app) if a.finished])
+    assert done and (done[0].completion, done[0].success, done[0].score_scaled) == ("completed", "passed", 0.6667)
+    verbs, statements = verbs_of(tool.app, attempt.registration)
+    cmi5 = [v.rsplit("/", 1)[-1] for v, s in zip(verbs, statements) if any(
+        c["id"] == "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+        for c in s["context"].get("contextActivities", {}).get("category", []))]
+    assert cmi5[:5] == ["launched", "initialized", "completed", "passed", "terminated"], verbs
+    assert cmi5[5:] == ["satisfied"]  # the AU; the course needs the final assessment too
+    assert statements[0]["actor"]["account"] == {"homePage": platform.url, "name": "learner-1"}
+    assert drain_scores(tool.app) >= 1
+    score = platform.state.scores[-1]
+    assert score["scoreGiven"] == 33.34 and score["gradingProgress"] == "Pending"  # one AU of two met moveOn
+    assert errors == []
