@@ -147,6 +147,9 @@ class LtiMembership(Base):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="Active")
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    institution: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """Institution or group as the platform names it in the launch (lti_tool.reports.groups); reports fall back
+    to the e-mail domain."""
 
 
 class LtiLaunch(Base):

@@ -10,6 +10,7 @@ from flask import Flask
 
 
 def register_reports(app: Flask) -> None:
-    from lti_tool.reports import views
+    from lti_tool.reports import groups, views
 
     app.register_blueprint(views.bp)
+    app.after_request(groups.keep_launch_institution)

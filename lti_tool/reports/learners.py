@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.models import Attempt, LessonView, LtiMembership, LtiUser, QuizAttempt
 from lti_tool.reports.filters import LearnerFilter
+from lti_tool.reports.groups import email_domain
 from lti_tool.reports.scope import ReportScope
 
 
@@ -91,15 +92,22 @@ def learner_rows(scope: ReportScope) -> Select:
     status = case((totals.c.started == 0, "not_started"), (done >= total, "completed"), else_="in_progress")
     return (select(LtiUser.id.label("user_pk"), LtiUser.sub.label("sub"),
                    func.coalesce(LtiUser.name, LtiUser.email, LtiUser.sub).label("name"),
-                   LtiUser.email.label("email"), progress.label("progress"), score.label("score"),
+                   LtiUser.email.label("email"), LtiMembership.institution.label("institution"),
+                   progress.label("progress"), score.label("score"),
                    passed.label("passed"), totals.c.seconds.label("seconds"), totals.c.tries.label("attempts"),
                    totals.c.last_activity.label("last_activity"), status.label("status"))
-            .join_from(totals, LtiUser, LtiUser.id == totals.c.user_pk))
+            .join_from(totals, LtiUser, LtiUser.id == totals.c.user_pk)
+            .join(LtiMembership, and_(LtiMembership.user_pk == totals.c.user_pk,
+                                      LtiMembership.context_pk == scope.context_pk)))
+
+
+def _escaped(text: str) -> str:
+    """Lower-cased, with LIKE's wildcards and escape character escaped (by a backslash)."""
+    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(text)}%"
 
 
 def filtered(scope: ReportScope, selection: LearnerFilter) -> Any:
@@ -115,8 +123,11 @@ def filtered(scope: ReportScope, selection: LearnerFilter) -> Any:
         conditions.append(rows.c.last_activity >= selection.since)
     if selection.until:
         conditions.append(rows.c.last_activity < selection.until)
-    if selection.institution:
-        conditions.append(func.lower(rows.c.email).like("%@" + selection.institution))
+    if selection.institution:  # as the platform names it, else the e-mail domain (lti_tool.reports.groups)
+        conditions.append(or_(rows.c.institution == selection.institution,
+                              and_(rows.c.institution.is_(None),
+                                   func.lower(rows.c.email).like("%@" + _escaped(selection.institution),
+                                                                 escape="\\"))))
     if selection.status:
         conditions.append(rows.c.status == selection.status)
     return select(rows).where(*conditions).subquery("selected")
@@ -212,10 +223,17 @@ def module_funnel(session: Session, scope: ReportScope, lang: str | None = None)
 
 
 def institutions(session: Session, scope: ReportScope) -> list[str]:
-    """E-mail domains of the context's learners: the institution filter's choices."""
-    emails = session.scalars(select(func.lower(LtiUser.email)).distinct().where(
-        LtiUser.id.in_(learner_pks(scope)), LtiUser.email.is_not(None)))
-    return sorted({e.rsplit("@", 1)[1] for e in emails if e and "@" in e})
+    """The institution filter's choices: what the platform named for the context's learners, and the e-mail
+    domains of the learners it named nothing for."""
+    found = set()
+    for named, email in session.execute(
+            select(LtiMembership.institution, func.lower(LtiUser.email)).distinct()
+            .join(LtiUser, LtiUser.id == LtiMembership.user_pk)
+            .where(LtiMembership.context_pk == scope.context_pk, learner_role_clause())):
+        label = named or email_domain(email)
+        if label:
+            found.add(label)
+    return sorted(found, key=lambda label: (label.casefold(), label))
 
 
 def learner_in_context(session: Session, scope: ReportScope, user_pk: int) -> Any | None:

@@ -114,8 +114,8 @@ def learners(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
     selection = _filter()
     with app_state().db.sessions() as session:
         page = learner_queries.learner_page(session, scope, selection)
-        domains = learner_queries.institutions(session, scope)
-    return _page("learners.html", context, scope, page=page, selection=selection, domains=domains,
+        institutions = learner_queries.institutions(session, scope)
+    return _page("learners.html", context, scope, page=page, selection=selection, institutions=institutions,
                  sort_keys=SORT_KEYS, statuses=STATUSES, pages=max(1, -(-page.total // selection.limit)))
 
 

@@ -44,7 +44,8 @@ def test_exports_defuse_formulas():
 
 
 @pytest.mark.parametrize("args", [{"from": "2024-02-30"}, {"limit": "501"}, {"page": "١"}, {"sort": "Name"},
-                                  {"institution": "a b"}, {"to": "9999-12-31"}])
+                                  {"institution": "a\x00b"}, {"institution": "x" * 256}, {"institution": "a\u202eb"},
+                                  {"to": "9999-12-31"}])
 def test_filter_refuses(args):
     with pytest.raises(BadFilter):
         parse_filter(args)
@@ -53,7 +54,8 @@ def test_filter_refuses(args):
 def test_filter_round_trip():
     selection = parse_filter({"q": " ana ", "from": "2026-01-01", "to": "2026-01-31", "sort": "score", "dir": "desc",
                               "institution": "MUP.gov.rs"})
-    assert selection.search == "ana" and selection.institution == "mup.gov.rs"
+    assert selection.search == "ana" and selection.institution == "MUP.gov.rs"
+    assert parse_filter({"institution": "  Ministry   of Interior "}).institution == "Ministry of Interior"
     assert parse_filter(selection.as_args()) == selection
 
 
