@@ -19,7 +19,7 @@ from courses.model import Course
 from lti_tool.state import app_state
 from scorm.export import ExportError, default_name, export_course
 from scorm.formats import FORMATS, SCO_GRANULARITY
-from scorm.importer import PackageRejected, import_package
+from scorm.importer import PackageInUse, PackageRejected, import_package, remove_package
 from scorm.models import ScormPackage
 from scorm.validate import validate_package
 
@@ -136,7 +136,7 @@ def packages_validate(packages: tuple[Path, ...]) -> None:
 @click.option("--ignore-schema-errors", is_flag=True,
               help="Import although the manifest breaks the XML Schemas (structural problems still refuse).")
 def packages_import(package: Path, ignore_schema_errors: bool) -> None:
-    """Import a SCORM 1.2 / 2004 package zip into the catalogue (all or nothing)."""
+    """Import a SCORM 1.2 / 2004 or cmi5 package zip into the catalogue (all or nothing)."""
     state = app_state(current_app)
     try:
         result = import_package(package, state.settings.packages_path, state.db.transaction,
@@ -158,6 +158,24 @@ def packages_list() -> None:
     with state.db.sessions() as session:
         for package in session.scalars(select(ScormPackage).order_by(ScormPackage.imported_at)):
             click.echo(f"{package.id}  {package.kind:14} {len(package.scos):3} item(s)  {package.title}")
+
+
+@packages_group.command("remove")
+@click.argument("package_id")
+@click.option("--force", is_flag=True,
+              help="Remove it although learners have attempts (their progress here goes; xAPI statements stay).")
+def packages_remove(package_id: str, force: bool) -> None:
+    """Remove an imported package: its files and catalogue rows. xAPI statements are kept."""
+    state = app_state(current_app)
+    try:
+        result = remove_package(package_id, state.settings.packages_path, state.db.transaction, force=force)
+    except LookupError as exc:
+        raise click.UsageError(str(exc)) from None
+    except PackageInUse as exc:
+        click.echo(f"FAIL {package_id}: not removed: {exc}; add --force to remove it anyway", err=True)
+        sys.exit(2)
+    click.echo(f"removed {result.package_id} ({result.title!r}, {result.files} files"
+               + (f", {result.attempts} attempt(s)" if result.attempts else "") + "); xAPI statements kept")
 
 
 def register(cli: click.Group, courses_group: click.Group) -> None:

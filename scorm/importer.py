@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scorm.manifest_read import Problem
-from scorm.models import ScormPackage, ScormSco
+from scorm.models import ScormAttempt, ScormPackage, ScormSco
 from scorm.safezip import UnsafePackage, ZipLimits, extract
 from scorm.validate import validate_package
 
@@ -111,3 +111,55 @@ def import_package(zip_path: Path, store: Path, transaction: Callable[[], Abstra
         shutil.rmtree(temp, ignore_errors=True)
     return ImportResult(package_id, manifest.title or name, manifest.kind, len(manifest.launchables), len(files),
                         report.schema_note)
+
+
+class PackageInUse(ValueError):
+    """Learners have attempts at the package: removing it needs `force` (their xAPI statements stay)."""
+
+    def __init__(self, attempts: int, learners: int) -> None:
+        super().__init__(f"{learners} learner(s) have {attempts} attempt(s) at this package; remove it anyway to "
+                         "delete their progress here (their xAPI statements stay in the LRS)")
+        self.attempts, self.learners = attempts, learners
+
+
+@dataclass(frozen=True)
+class RemovalResult:
+    package_id: str
+    title: str
+    attempts: int
+    files: int
+
+
+def remove_package(package_id: str, store: Path, transaction: Callable[[], AbstractContextManager[Session]], *,
+                   force: bool = False) -> RemovalResult:
+    """Delete an imported package: its files, its catalogue rows and (with `force`) the learners' attempts.
+    xAPI statements are never touched. Raises LookupError for an unknown id, PackageInUse without `force`."""
+    if len(package_id) != 32 or not package_id.isalnum():
+        raise LookupError(f"no imported package {package_id!r}")
+    folder = store / package_id
+    trash = store / f".removing-{package_id}"
+    shutil.rmtree(trash, ignore_errors=True)  # left by a crash between commit and clean-up
+    moved = False
+    try:
+        with transaction() as session:
+            package = session.get(ScormPackage, package_id)
+            if package is None:
+                raise LookupError(f"no imported package {package_id!r}")
+            attempts = list(session.scalars(select(ScormAttempt).where(ScormAttempt.package_id == package_id)))
+            if attempts and not force:
+                raise PackageInUse(len(attempts), len({(a.user_pk, a.resource_link_pk) for a in attempts}))
+            title, files, count = package.title, package.file_count, len(attempts)
+            for attempt in attempts:
+                session.delete(attempt)
+            session.flush()
+            session.delete(package)
+            session.flush()
+            if folder.is_dir():
+                os.replace(folder, trash)  # inside the transaction: put back if the commit fails
+                moved = True
+    except BaseException:
+        if moved:
+            os.replace(trash, folder)
+        raise
+    shutil.rmtree(trash, ignore_errors=True)
+    return RemovalResult(package_id, title, count, files)

@@ -14,7 +14,7 @@ from werkzeug.utils import secure_filename
 
 from lti_tool.identity import current_learner, require_launch
 from lti_tool.state import app_state
-from scorm.importer import PackageRejected, import_package
+from scorm.importer import PackageInUse, PackageRejected, import_package, remove_package
 from scorm.models import ScormPackage
 
 bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
@@ -32,7 +32,7 @@ def _packages() -> list[ScormPackage]:
 @require_launch("instructor")
 def index() -> str:
     return render_template("packages/index.html", packages=_packages(), launch=current_learner(), problems=None,
-                           imported=request.args.get("imported"))
+                           imported=request.args.get("imported"), removed=request.args.get("removed"))
 
 
 @bp.post("/")
@@ -57,3 +57,23 @@ def upload():  # type: ignore[no-untyped-def]
             return render_template("packages/index.html", packages=_packages(), launch=launch,
                                    problems=exc.problems, imported=None, filename=upload_file.filename), 422
     return redirect(url_for("packages.index", launch=launch.launch_id, imported=result.package_id), code=303)
+
+
+@bp.post("/<package_id>/remove")
+@require_launch("instructor")
+def remove(package_id: str):  # type: ignore[no-untyped-def]
+    """Remove a package (files and catalogue rows; xAPI statements stay). With learners' attempts the page
+    warns and asks again unless the form confirms it."""
+    launch = current_learner()
+    if request.form.get("launch") != launch.launch_id:
+        abort(403, description="The form has expired: open this page again from your course.")
+    state = app_state()
+    try:
+        result = remove_package(package_id, state.settings.packages_path, state.db.transaction,
+                                force=request.form.get("confirm") == "yes")
+    except LookupError:
+        abort(404, description="This package does not exist (any more).")
+    except PackageInUse as exc:
+        return render_template("packages/index.html", packages=_packages(), launch=launch, problems=None,
+                               imported=None, removed=None, in_use=(package_id, exc)), 409
+    return redirect(url_for("packages.index", launch=launch.launch_id, removed=result.title), code=303)
