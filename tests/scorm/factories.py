@@ -187,3 +187,33 @@ def sequenced_package(target: Path, *, choice: bool = False, forward_only: bool 
                                                      title=title, ident=ident),
         "s1.html": SEQUENCED_SCO.format(name="S1", score=0.9), "s2.html": SEQUENCED_SCO.format(name="S2", score=0.7),
         "s3.html": SEQUENCED_SCO.format(name="S3", score=0.8)})
+
+
+def tiny_png(width: int, height: int) -> bytes:
+    """A valid RGB PNG of that size (so a browser reports its naturalWidth)."""
+    import struct
+    import zlib
+
+    raw = b"".join(b"\x00" + b"\xd0\x30\x30" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def course_with_images(source: Path, target: Path) -> Path:
+    """A copy of the course at `source` whose first lesson shows two images: one beside the lesson (with a space
+    and a non-ASCII letter in its name) and one in a shared folder of the course."""
+    import shutil
+
+    shutil.copytree(source, target)
+    lesson = sorted((target / "modules").glob("*/01-*.md"))[0]
+    (lesson.parent / "images").mkdir()
+    (lesson.parent / "images" / "map š.png").write_bytes(tiny_png(4, 3))
+    (target / "media").mkdir()
+    (target / "media" / "shared.png").write_bytes(tiny_png(2, 2))
+    for body in sorted(lesson.parent.glob("01-*.md")):
+        body.write_text(body.read_text(encoding="utf-8") + "\n\n![A map](images/map%20š.png)\n\n"
+                        "![Shared](../../media/shared.png)\n", encoding="utf-8")
+    return target

@@ -194,3 +194,24 @@ def test_unanswered_questions_and_brace_answers_are_accepted_by_the_runtime(brow
     assert interactions[fill_in.id]["learner_response"] == " {lang=xx} nothing"
     assert all(interactions[q.id]["learner_response"] == "" for q in quiz.questions if q.type in ("multiple", "matching"))
     assert {i["result"] for i in interactions.values()} == {"incorrect"}
+
+
+@pytest.mark.parametrize("fmt, version", [("scorm12", "12"), ("scorm2004", "2004")])
+def test_lesson_images_show_in_the_exported_player(browser, scorm_again, mini_course, tmp_path, fmt, version):
+    """Images beside a lesson (a space and a non-ASCII letter in the name) and in a shared course folder are
+    copied into the package and the player's lesson HTML points at them."""
+    from courses import load_course
+    from tests.scorm.factories import course_with_images
+
+    course = load_course(course_with_images(mini_course.path, tmp_path / "course"))
+    folder = tmp_path / fmt
+    with zipfile.ZipFile(export_zip(course, fmt, tmp_path / f"{fmt}.zip")) as archive:
+        archive.extractall(folder)
+    with serve(static_site({"/pkg": folder, "/vendor": scorm_again, "/lms": HARNESS})) as base:
+        page, learner, errors = play(browser, base, version)
+        images = page.frame_locator("#sco").locator("article img")
+        images.first.wait_for()
+        page.wait_for_timeout(200)
+        loaded = images.evaluate_all("all => all.map(i => [i.alt, i.complete && i.naturalWidth])")
+        page.close()
+    assert loaded == [["A map", 4], ["Shared", 2]] and errors == []

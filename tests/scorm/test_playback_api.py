@@ -192,3 +192,18 @@ def test_imported_packages_can_be_picked_in_deep_linking(app, package):
         assert resource["custom"] == {"course": picked}
         assert resource["lineItem"]["resourceId"] == picked
         assert deep_linking._resource("pkg:" + "0" * 32, "en") is None
+
+
+def test_lesson_images_of_an_imported_export_are_served(app, client, mini_course, tmp_path):
+    from courses import load_course
+    from tests.scorm.factories import course_with_images, export_zip
+
+    course = load_course(course_with_images(mini_course.path, tmp_path / "course"))
+    state = app.extensions["mirco"]
+    result = import_package(export_zip(course, "scorm2004", tmp_path / "p.zip"), state.settings.packages_path,
+                            state.db.transaction)
+    for path, size in (("media/modules/01-basics/images/map%20%C5%A1.png", 4), ("media/media/shared.png", 2)):
+        answer = client.get(f"/scorm/content/{result.package_id}/{path}")
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/png"
+        assert int.from_bytes(answer.data[16:20], "big") == size  # the PNG's width
+        answer.close()
