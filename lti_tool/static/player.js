@@ -13,11 +13,11 @@
   // Time on a lesson: only while the page is visible (Page Visibility API), reported with sendBeacon when the
   // page is hidden or left (pagehide, never unload: it would stop the back/forward cache) and every minute.
   // The server credits no more than the time that really passed, at most MAX seconds per report.
-  var article = document.querySelector("[data-time-url]");
-  if (!article || !navigator.sendBeacon || !window.URLSearchParams) return;
+  var timer = document.getElementById("lesson-timer");
+  if (!timer || !navigator.sendBeacon || !window.URLSearchParams) return;
   var MAX = 600;
-  var url = article.getAttribute("data-time-url");
-  var launch = article.getAttribute("data-launch");
+  var url = timer.getAttribute("data-time-url");
+  var launch = timer.getAttribute("data-launch");
   var visibleSince = document.visibilityState === "visible" ? Date.now() : null;
   var pending = 0;
 
