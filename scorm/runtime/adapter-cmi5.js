@@ -14,7 +14,7 @@
       this.x = content.xapi; this.sco = sco; this.lang = content.lang;
       this.endpoint = params.get("endpoint").replace(/\/?$/, "/");
       this.actor = JSON.parse(params.get("actor")); this.registration = params.get("registration");
-      this.activityId = params.get("activityId"); this.queue = Promise.resolve(); this.sent = {};
+      this.activityId = params.get("activityId"); this.queue = Promise.resolve(); this.waiting = []; this.sent = {};
       this.progress = 0;
     },
     request: function (method, path, query, body, keepalive) {
@@ -64,21 +64,45 @@
       if (extra.result) st.result = extra.result;
       return st;
     },
-    send: function (verb, extra, cmi5Defined, keepalive) {
-      var st = this.statement(verb, extra, cmi5Defined), self = this;
-      this.queue = this.queue.then(function () { return self.request("POST", "statements", null, st, keepalive); })
-        .catch(function (e) { console.error("statement not stored", e); });
+    /* Requests go one after another (statements in the order things happened), each with keepalive so one in
+       flight survives the page closing. When the page goes away (pagehide: tab closed, window navigated), the
+       ones still waiting would never start: finish() sends them at once, with `terminated` last, in one
+       keepalive POST (sendBeacon cannot carry the Authorization header cmi5 requires). */
+    enqueue: function (item) {
+      var self = this;
+      this.waiting.push(item);
+      this.queue = this.queue.then(function () {
+        var at = self.waiting.indexOf(item);
+        if (at < 0) return;  // already sent by the pagehide flush
+        self.waiting.splice(at, 1);
+        return item.statement ? self.request("POST", "statements", null, item.statement, true)
+          : self.request("PUT", "activities/state", self.stateQuery(STATE_ID), item.state, true);
+      }).catch(function (e) { console.error("cmi5 request failed", e); });
       return this.queue;
+    },
+    send: function (verb, extra, cmi5Defined) {
+      return this.enqueue({statement: this.statement(verb, extra, cmi5Defined)});
     },
     save: function (suspend) {
       this.saved = {suspend: suspend, sent: this.sent};
       this.stateDoc = this.saved;
     },
-    commit: function (keepalive) {
+    commit: function () {
       if (!this.stateDoc) return;
-      var doc = this.stateDoc, self = this;
+      var doc = this.stateDoc;
       this.stateDoc = null;
-      this.queue = this.queue.then(function () { return self.request("PUT", "activities/state", self.stateQuery(STATE_ID), doc, keepalive); });
+      this.enqueue({state: doc});
+    },
+    flush: function (terminated) {
+      var waiting = this.waiting.splice(0), self = this, state = this.stateDoc;
+      var statements = waiting.filter(function (i) { return i.statement; }).map(function (i) { return i.statement; });
+      waiting.forEach(function (i) { if (i.state && !state) state = i.state; });
+      this.stateDoc = null;
+      if (state) this.request("PUT", "activities/state", this.stateQuery(STATE_ID), state, true).catch(function () {});
+      this.request("POST", "statements", null, statements.concat([terminated]), true).catch(function () {
+        // over the browser's keepalive budget: at least `terminated` must reach the LRS
+        self.request("POST", "statements", null, terminated, true).catch(function () {});
+      });
     },
     interaction: function (rec) {
       var q = rec.question, response = A.pattern(q, rec.response);
@@ -116,9 +140,12 @@
                                   duration: duration}, contextExtensions: ctxExt}, true);
       }
     },
-    finish: function () {
-      this.commit(true);
-      this.send("terminated", {result: {duration: A.isoDuration(A.seconds(this.started))}}, true, true);
+    finish: function (done, unloading) {
+      if (!this.launch) return;  // closed before the launch data arrived: no session to terminate
+      var terminated = this.statement("terminated", {result: {duration: A.isoDuration(A.seconds(this.started))}}, true);
+      if (unloading) return this.flush(terminated);
+      this.commit();
+      this.enqueue({statement: terminated});
       var back = this.launch.returnURL;
       if (back) this.queue.then(function () { window.location.assign(back); });
     }

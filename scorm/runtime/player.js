@@ -254,11 +254,11 @@
   }
 
   /* ---- lifecycle: commit on every status change and every 30 s; finish on pagehide, never in unload ---- */
-  function finish() {
+  function finish(event) {
     if (finished) return;
     finished = true;
     adapter.save(packed, String(state.at));
-    adapter.finish(status().completed && status().passed !== false);
+    adapter.finish(status().completed && status().passed !== false, !!event && event.type === "pagehide");
   }
   async function boot() {
     sco = C.scos[document.body.getAttribute("data-sco")];

@@ -175,3 +175,31 @@ def test_nothing_is_sent_after_terminated(browser, lrs_app, mini_course, tmp_pat
         page.close()
     assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in found] == ["launched", "initialized", "progressed", "terminated"]
     assert len(after["statements"]) == len(found)
+
+
+@pytest.mark.parametrize("leave", ["close-tab", "navigate-away"])
+def test_terminated_is_sent_when_the_tab_closes(browser, lrs_app, mini_course, tmp_path, leave):
+    """No Exit button: the learner reads a lesson, answers nothing more and closes the tab (or the window goes
+    elsewhere). What was still waiting and `terminated` leave in one keepalive request on pagehide."""
+    package = unpacked_au(mini_course, tmp_path)
+    token = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+    registration = str(uuid.uuid4())
+    with serve(lms_site(package, lrs_app, token)) as base:
+        lrs = lrs_client()
+        page = launch_au(browser, lrs, base, registration, {"contextActivities": {"grouping": [{"id": COURSE_ID}]}})
+        learner = ScriptedLearner(page)
+        learner.wait_ready()
+        page.click("#nav a[data-page='1']")  # progressed, then the tab goes away at once
+        if leave == "close-tab":
+            page.close(run_before_unload=True)
+        else:
+            page.goto("about:blank")
+            page.close()
+        found = statements_until_terminated(lrs, base, registration)
+        saved = lrs.get(f"{base}/xapi/activities/state", params={
+            "stateId": "https://mirco.eu/xapi/state/resume", "activityId": AU_ID, "agent": json.dumps(ACTOR),
+            "registration": registration})
+    verbs = [s["verb"]["id"].rsplit("/", 1)[-1] for s in found]
+    assert verbs[0] == "launched" and verbs[1] == "initialized" and verbs[-1] == "terminated", verbs
+    assert "progressed" in verbs and verbs.count("terminated") == 1
+    assert saved.status_code == 200 and saved.json()["suspend"].startswith("z")  # resume state saved too
