@@ -17,9 +17,11 @@ IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f<>\"{}|\\^`]+$")
 MBOX_RE = re.compile(r"^mailto:[^@\s\x00]+@[^@\s\x00]+$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SHA2_RE = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$")
-# RFC 5646 language tag (langtag form, plus private use and the grandfathered irregulars the tests use)
+# RFC 5646 language tag (langtag form, plus private use and the grandfathered irregulars the tests use). The
+# primary language subtag has 2-3 letters: 4 letters are reserved and no 5-8 letter subtag is registered, so such
+# tags are never valid (ADL's suite rejects {"test": ...} as a language map).
 LANG_RE = re.compile(
-    r"^(?:(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"^(?:(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
     r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
     r"(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?|[xX](?:-[A-Za-z0-9]{1,8})+|i-[A-Za-z]{2,8}|en-GB-oed|sgn-[A-Z]{2}-[A-Z]{2,3})$")
 DURATION_RE = re.compile(
@@ -52,6 +54,8 @@ def _object(value: Any, path: str, allowed: set[str], required: tuple[str, ...] 
             fail(f"{path}.{key}", "is not a property allowed here")
         if item is None:
             fail(f"{path}.{key}", "must not be null")
+        if item == {} and key != "extensions":  # xAPI 2.2: no empty objects outside extensions (XAPI-00001)
+            fail(f"{path}.{key}", "must not be an empty object")
     for key in required:
         if key not in value:
             fail(f"{path}.{key}", "is required")

@@ -59,3 +59,29 @@ def test_xapi_00321_00331_a_request_without_version_is_answered_as_1_0_3(xapi: X
     about = xapi.get("about", auth=None)
     assert about.headers["X-Experience-API-Version"] == xapi.version
     assert xapi.get("about", version=None, auth=None).get_json()["version"] == ["1.0.3", "2.0.0"]
+
+
+def test_xapi_00001_empty_objects_are_rejected_outside_extensions(xapi: Xapi) -> None:
+    activity = "http://www.example.com/meetings/occurances/34534"
+    for bad in ({"object": {"id": activity, "definition": {}}}, {"result": {}}, {"context": {}},
+                {"result": {"score": {}}}, {"verb": {"id": "http://example.com/v", "display": {}}},
+                {"context": {"contextActivities": {}}},
+                {"object": {"objectType": "SubStatement", "actor": {"mbox": "mailto:a@example.com"},
+                            "verb": {"id": "http://example.com/v"}, "object": {"id": activity, "definition": {}}}}):
+        response = xapi.post("statements", json=statement(**bad))
+        assert response.status_code == 400 and "empty object" in response.get_data(as_text=True), bad
+    for fine in ({"result": {"extensions": {}}}, {"result": {"extensions": {"http://example.com/e": {}}}},
+                 {"object": {"id": activity, "definition": {"extensions": {"http://example.com/null": None}}}},
+                 {"attachments": []}):
+        assert xapi.post("statements", json=statement(**fine)).status_code == 200, fine
+
+
+def test_xapi_00121_language_tags_need_a_2_or_3_letter_primary_subtag(xapi: Xapi) -> None:
+    choices = {"interactionType": "choice", "correctResponsesPattern": ["a"],
+               "choices": [{"id": "a", "description": {"test": "value"}}]}
+    body = statement(object={"id": "http://example.com/q", "definition": choices})
+    assert xapi.post("statements", json=body).status_code == 400
+    for tag in ("en", "tlh", "zh-Hans-CN", "es-419", "x-private", "i-klingon"):
+        choices["choices"][0]["description"] = {tag: "value"}
+        assert xapi.post("statements", json=statement(object={"id": "http://example.com/q",
+                                                              "definition": choices})).status_code == 200, tag
