@@ -8,7 +8,7 @@ from pathlib import Path
 @dataclass(frozen=True, order=True)
 class Problem:
     file: str
-    line: int
+    line: int | None
     message: str
 
     def __str__(self) -> str:

@@ -11,21 +11,12 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from courses.errors import Problem
 from scorm import namespaces as ns
 from scorm.sequencing_read import SequencingReader, read_organization_tree
 
 MANIFEST_NAMES = ("imsmanifest.xml", "cmi5.xml")
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 class ManifestError(ValueError):
