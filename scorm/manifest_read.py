@@ -216,9 +216,16 @@ class _ScormReader:
             if sequencing is not None:
                 manifest.sequencing[org_id] = read_organization_tree(sequencing, org, self.cp)
             stack = [(item, None) for item in reversed(org.findall(self.q("item")))]
+            seen: set[str] = set()
             while stack:
                 item, parent = stack.pop()
                 stack.extend((child, item.get("identifier", "")) for child in reversed(item.findall(self.q("item"))))
+                identifier = item.get("identifier", "")
+                if not identifier or identifier in seen:
+                    self.problem(item, f"item identifier {identifier!r} is empty or used twice in organization "
+                                       f"{org_id!r}")
+                    continue
+                seen.add(identifier)
                 self._launchable(item, parent, org_id)
         for line, message in sequencing.problems if sequencing is not None else []:
             manifest.problems.append(Problem(self.name, line, message))
@@ -290,7 +297,12 @@ def read_cmi5(tree: etree._ElementTree, name: str = "cmi5.xml") -> Manifest:
         manifest.problems.append(Problem(name, root.sourceline, "cmi5.xml has no <course>"))
     manifest.default_organization = "course"
     manifest.organizations["course"] = title
+    seen: set[str] = set()
     for position, au in enumerate(root.iter(q("au")), start=1):
+        if not au.get("id") or au.get("id") in seen:
+            manifest.problems.append(Problem(name, au.sourceline, f"AU id {au.get('id', '')!r} is empty or used twice"))
+            continue
+        seen.add(au.get("id", ""))
         url = (au.findtext(q("url")) or "").strip()
         if not url:
             manifest.problems.append(Problem(name, au.sourceline, "AU has no <url>"))

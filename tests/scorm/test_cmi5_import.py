@@ -87,6 +87,8 @@ HOSTILE = {
     "mastery-out-of-range": (lambda p: cmi5_package(p, cmi5_xml(mastery="7")), "masteryScore"),
     "no-au": (lambda p: cmi5_package(p, f'<courseStructure xmlns="{NS}"><course id="urn:c"/></courseStructure>'),
               "cmi5.xml has no AU"),
+    "duplicate-au-ids": (lambda p: cmi5_package(p, cmi5_xml().replace("</courseStructure>", "") + cmi5_xml()
+                                                .split("</course>", 1)[1]), "is empty or used twice"),
     "missing-au-file": (lambda p: make_zip(p, {"cmi5.xml": cmi5_xml("nope.html")}), "'nope.html' is not in the zip"),
 }
 
@@ -202,3 +204,21 @@ def test_fetch_urls_cannot_be_guessed_or_replayed_after_a_new_session(app, clien
     stale = client.post("/xapi/statements", headers=lrs_headers(token), json={})
     assert stale.status_code == 401
     assert client.post("/scorm/cmi5/fetch/999999/abc").status_code == 401
+
+
+@pytest.mark.parametrize("case", ["xxe", "javascript-url", "zip-slip"])
+def test_hostile_cmi5_uploads_on_the_admin_page(app, client, store, tmp_path, case):
+    from tests.scorm.test_upload_page import INSTRUCTOR, upload
+    teacher = make_launch(app, INSTRUCTOR, "teacher-1")
+    response = upload(client, teacher, HOSTILE[case][0](tmp_path / "h.zip").read_bytes(), name="course.zip")
+    assert response.status_code == 422 and b"course.zip was not imported" in response.data
+    assert nothing_left(app, store)
+
+
+def test_a_cmi5_upload_on_the_admin_page_joins_the_catalogue(app, client, tmp_path):
+    from tests.scorm.test_upload_page import INSTRUCTOR, upload
+    teacher = make_launch(app, INSTRUCTOR, "teacher-1")
+    response = upload(client, teacher, cmi5_package(tmp_path / "c.zip").read_bytes(), name="c.zip")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).data.decode()
+    assert "Hand-made cmi5" in page and ">cmi5<" in page

@@ -141,6 +141,10 @@ def hostile(case: str, tmp_path: Path) -> tuple[Path, dict]:
     elif case == "common-cartridge":
         make_zip(path, {"imsmanifest.xml": '<manifest xmlns="http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1" '
                                            'identifier="cc"/>'})
+    elif case == "duplicate-item-ids":  # xs:ID would catch it, but not with --ignore-schema-errors
+        scorm12_package(path, manifest=SCORM12_MANIFEST.format(title="t", ident="d").replace(
+            'identifier="I2"', 'identifier="I1"'))
+        options["ignore_schema_errors"] = True
     elif case == "no-organization":
         scorm12_package(path, manifest='<manifest xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" '
                                        'identifier="x"><organizations/><resources/></manifest>')
@@ -157,7 +161,7 @@ HOSTILE = {
     "nested-manifest": "must be at the zip root", "damaged-page": "'page.html': damaged or unreadable data",
     "damaged-asset": "'asset.js': damaged or unreadable data", "missing-resource": "refers to unknown resource 'NOPE'",
     "missing-file": "'sub/two.html' is not in the zip", "schema-invalid": "'type' is required",
-    "common-cartridge": "cc13 packages cannot be imported", "no-organization": "no <organization>",
+    "common-cartridge": "cc13 packages cannot be imported", "duplicate-item-ids": "'I1' is empty or used twice", "no-organization": "no <organization>",
 }
 
 
