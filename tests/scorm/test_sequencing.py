@@ -207,3 +207,36 @@ def test_nav_request_values():
         tree.request("continue", "A")  # flow is false by default
     with pytest.raises(NavigationRefused):
         tree.request("choice", None, "O")  # a cluster cannot be delivered
+
+
+@pytest.mark.parametrize("change, message", [
+    (('<imsss:limitConditions attemptLimit="1"/>', '<imsss:limitConditions attemptLimit="many"/>'),
+     "attemptLimit 'many' is not a non-negative integer"),
+    (('<imsss:sequencing><imsss:controlMode', '<imsss:sequencing IDRef="nowhere"><imsss:controlMode'),
+     "sequencing IDRef 'nowhere' is not in the sequencingCollection"),
+])
+def test_broken_sequencing_is_a_located_refusal(app, tmp_path, change, message):
+    from tests.scorm.factories import SEQUENCED_MANIFEST, SEQUENCED_SCO, make_zip
+    from scorm.importer import PackageRejected
+    manifest = SEQUENCED_MANIFEST.format(choice="true", forward_only="false", title="t", ident="b").replace(*change)
+    path = make_zip(tmp_path / "b.zip", {"imsmanifest.xml": manifest, **{
+        f"s{i}.html": SEQUENCED_SCO.format(name=f"S{i}", score=0.5) for i in (1, 2, 3)}})
+    state = app.extensions["mirco"]
+    with pytest.raises(PackageRejected) as refused:
+        import_package(path, state.settings.packages_path, state.db.transaction, ignore_schema_errors=True)
+    assert any(message in str(p) and ":" in str(p) for p in refused.value.problems), refused.value.problems
+
+
+def test_a_deep_and_wide_activity_tree_is_evaluated_without_recursion():
+    nodes = [{"id": "ROOT", "parent": None, "title": "r", "leaf": False,
+              "control": {"choice": True, "choiceExit": True, "flow": True, "forwardOnly": False}}]
+    for depth in range(1, 3000):  # a chain of clusters 3,000 deep (Python's recursion limit is 1,000)
+        nodes.append({"id": f"C{depth}", "parent": nodes[-1]["id"], "title": "c", "leaf": False,
+                      "control": {"choice": True, "choiceExit": True, "flow": True, "forwardOnly": False}})
+    parent = nodes[-1]["id"]
+    nodes += [{"id": f"L{i}", "parent": parent, "title": "l", "leaf": True} for i in range(200)]
+    tree = Tree(nodes, {"L0": LeafRecord(attempts=1, success="passed", completion="completed", measure=1.0,
+                                         ended=True)})
+    assert tree.request("start", None).deliver == "L0"
+    assert tree.request("continue", "L0").deliver == "L1"
+    assert tree.root_status().measure == 0.005 and tree.root_status().completed is None
