@@ -19,10 +19,23 @@ from lti_tool.models import Attempt, LtiMembership, LtiUser
 from lti_tool.player_state import load_progress, neighbours, presentation
 from lti_tool.progress import (MAX_BEACON_SECONDS, AttemptsExhausted, NoContent, NotOpened, Scope, record_lesson_time,
                                scope_for, submit_quiz, view_lesson)
+from lti_tool.reports.access import may_read_reports
 from lti_tool.state import app_state
 
 bp = Blueprint("player", __name__, url_prefix="/play")
 MAX_ANSWER_CHARS = 2000
+
+
+@bp.app_template_global()
+def reports_url(launch: Any) -> str | None:
+    """Where "Reports" in the navigation leads, for a launch into a course context whose roles may read the
+    reports (Instructor-like or platform administrator); None for learners and launches without a context."""
+    if launch is None or getattr(launch, "context_pk", None) is None or not may_read_reports(launch):
+        return None
+    if launch.course_id:
+        return url_for("reports.overview", context_pk=launch.context_pk, course_id=launch.course_id,
+                       launch=launch.launch_id)
+    return url_for("reports.index", launch=launch.launch_id)
 
 
 def _scope() -> tuple[LaunchContext, Scope]:

@@ -39,7 +39,7 @@ def test_trainer_sees_only_their_contexts(client, seeded):
 
 def test_platform_administrator_reads_every_context(client, seeded):
     index = client.get(f"/reports/?launch={seeded.launches['ADMIN'].launch_id}").get_data(as_text=True)
-    assert index.count("mini-course/") == 2
+    assert index.split("<main")[1].count("mini-course/") == 2
     assert client.get(seeded.url("ADMIN")).status_code == 200
     assert client.get(seeded.url("ADMIN", context_pk=seeded.other_context_pk)).status_code == 200
 
