@@ -25,8 +25,8 @@ from lti_tool.progress import AGS_SCORE, NoContent
 from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
 from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree
-from scorm.cmi5_launch import COURSE_TYPE, LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, launch_data, \
-    launch_url, launched_statement, move_on_met, satisfied_statement
+from scorm.cmi5_launch import BLOCK_TYPE, COURSE_TYPE, LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, \
+    launch_data, launch_url, launched_statement, move_on_met, satisfied_statement
 from xapi import documents
 from xapi import storage as xapi_storage
 from xapi.builders import CourseStatements, Learner, actor
@@ -225,6 +225,8 @@ def record_commit(db: Database, settings: Settings, launch: LaunchContext, attem
         if attempt.finished:
             raise CommitRefused("This attempt is finished; open the activity again to start a new one.")
         package = session.get(ScormPackage, attempt.package_id)
+        if package.kind == "cmi5":
+            raise CommitRefused("cmi5 AUs report through the LRS, not through SCORM commits.")
         sco = session.get(ScormSco, attempt.sco_id)
         version = runtime_version(package.kind)
         before, after = read_cmi(attempt.cmi, version), read_cmi(cmi, version)
@@ -377,8 +379,8 @@ def cmi5_fetch(db: Database, attempt_id: int, nonce: str) -> str:
 
 def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[ScormAttempt]:
     """Read the AUs' cmi5-defined statements back from the LRS (statements, not the browser, are the record):
-    each AU's completion, success and score; `satisfied` for an AU and the course once moveOn is met; the
-    grade queued for AGS when that changes anything."""
+    each AU's completion, success and score; `satisfied` for each block and for the course once the moveOn of
+    every AU in it is met; the grade queued for AGS when that changes anything."""
     with db.transaction() as session:
         package = linked_package(session, launch)
         if package.kind != "cmi5":
@@ -401,26 +403,36 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
             outcome = au_outcome(found, activity_id, sco.mastery)
             completion = "completed" if outcome.completed else attempt.completion
             success = "passed" if outcome.passed else "failed" if outcome.failed else attempt.success
-            met = move_on_met(au.get("moveOn") or "NotApplicable", outcome)
-            if (completion, success, outcome.scaled, met) != (attempt.completion, attempt.success,
-                                                               attempt.score_scaled, attempt.finished):
+            reached = move_on_met(au.get("moveOn") or "NotApplicable", outcome)
+            if (completion, success, outcome.scaled, reached) != (attempt.completion, attempt.success,
+                                                                   attempt.score_scaled, attempt.finished):
                 changed = True
-                attempt.completion, attempt.success, attempt.finished = completion, success, met
+                attempt.completion, attempt.success, attempt.finished = completion, success, reached
                 attempt.score_scaled = outcome.scaled if outcome.scaled is not None else attempt.score_scaled
                 attempt.updated_at = utcnow()
-            if met and not outcome.satisfied_sent and (au.get("moveOn") or "NotApplicable") != "NotApplicable":
-                session_id = (attempt.cmi or {}).get("cmi5", {}).get("session") or str(uuid.uuid4())
-                new_statements.append(satisfied_statement(who, activity_id, "https://w3id.org/xapi/cmi5/"
-                                                          "activitytype/au", registration, session_id))
-        counted = [s for s in package.scos if (s.extra or {}).get("moveOn", "NotApplicable") != "NotApplicable"]
         by_sco = {a.sco_id: a for a in attempts}
-        course_met = all(by_sco.get(s.id) is not None and by_sco[s.id].finished for s in counted)
-        course_id = (counted or package.scos)[0].extra.get("courseId") if package.scos and \
-            (counted or package.scos)[0].extra else package.identifier
-        if course_met and counted and not any(
-                (s.get("verb") or {}).get("id") == SATISFIED_VERB and (s.get("object") or {}).get("id") == course_id
-                for s in found):
-            new_statements.append(satisfied_statement(who, course_id, COURSE_TYPE, registration, str(uuid.uuid4())))
+
+        def met(sco: ScormSco) -> bool:  # cmi5 10.2.5: an AU whose moveOn is NotApplicable counts as met
+            return (sco.extra or {}).get("moveOn", "NotApplicable") == "NotApplicable" or (
+                by_sco.get(sco.id) is not None and by_sco[sco.id].finished)
+
+        counted = [s for s in package.scos if (s.extra or {}).get("moveOn", "NotApplicable") != "NotApplicable"]
+        course_met = all(met(s) for s in package.scos)
+        course_id = next(((s.extra or {}).get("courseId") for s in package.scos if (s.extra or {}).get("courseId")),
+                         package.identifier)
+        blocks: dict[str, list[ScormSco]] = {}
+        for sco in package.scos:
+            for block in (sco.extra or {}).get("blocks", []):
+                blocks.setdefault(block, []).append(sco)
+        already = {(s.get("object") or {}).get("id") for s in found
+                   if (s.get("verb") or {}).get("id") == SATISFIED_VERB}
+        latest = max(attempts, key=lambda a: a.id)
+        session_id = (latest.cmi or {}).get("cmi5", {}).get("session") or str(uuid.uuid4())
+        for block, members in blocks.items():  # cmi5 9.3.9: satisfied for each block, then the course
+            if block not in already and all(met(s) for s in members):
+                new_statements.append(satisfied_statement(who, block, BLOCK_TYPE, registration, session_id))
+        if course_met and course_id not in already:
+            new_statements.append(satisfied_statement(who, course_id, COURSE_TYPE, registration, session_id))
         if new_statements:
             store_statements(session, new_statements)
         if changed:

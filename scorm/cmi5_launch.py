@@ -17,6 +17,7 @@ MOVE_ON = ("Completed", "Passed", "CompletedAndPassed", "CompletedOrPassed", "No
 LAUNCH_DATA = "LMS.LaunchData"
 SATISFIED_VERB = Verb.SATISFIED
 COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
 
 
 def launch_url(content_url: str, *, endpoint: str, fetch: str, registration: str, actor: Mapping[str, Any],
@@ -76,7 +77,7 @@ def launched_statement(actor: Mapping[str, Any], activity_id: str, registration:
 
 def satisfied_statement(actor: Mapping[str, Any], object_id: str, object_type: str, registration: str,
                         session_id: str) -> dict:
-    """cmi5 9.3.9: `satisfied`, sent by the LMS when an AU's / the course's moveOn criteria are met."""
+    """cmi5 9.3.9: `satisfied`, sent by the LMS when the moveOn criteria of a block's / the course's AUs are met."""
     return {"id": str(uuid.uuid4()), "actor": dict(actor),
             "verb": {"id": SATISFIED_VERB, "display": {"en-US": "satisfied"}},
             "object": {"id": object_id, "objectType": "Activity",

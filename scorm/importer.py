@@ -65,8 +65,8 @@ def import_package(zip_path: Path, store: Path, transaction: Callable[[], Abstra
         raise PackageRejected([Problem(name, None, f"{manifest.kind} packages cannot be imported: only SCORM 1.2, "
                                                    "SCORM 2004 (2nd, 3rd, 4th edition) and cmi5")])
     if manifest is not None and manifest.kind == "cmi5":
-        outside = [Problem("cmi5.xml", item.line, f"AU {item.identifier!r} is hosted outside the package ({item.href[:80]}): "
-                                            "only AUs inside the zip are imported")
+        outside = [Problem("cmi5.xml", item.line, f"AU {item.identifier!r} is hosted outside the package "
+                                                  f"({item.href[:80]}): only AUs inside the zip are imported")
                    for item in manifest.launchables if "//" in item.href or item.href.startswith("/")]
         if outside:
             raise PackageRejected(outside)

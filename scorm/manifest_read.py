@@ -322,6 +322,7 @@ def read_cmi5(tree: etree._ElementTree, name: str = "cmi5.xml") -> Manifest:
             mastery = None
         manifest.extra[au.get("id", "")] = {
             "activityId": au.get("id", ""), "courseId": manifest.identifier,
+            "blocks": [b.get("id", "") for b in au.iterancestors(q("block")) if b.get("id")],
             "moveOn": au.get("moveOn", "NotApplicable"), "launchMethod": au.get("launchMethod", "AnyWindow"),
             "launchParameters": (au.findtext(q("launchParameters")) or "").strip(),
             "entitlementKey": (au.findtext(q("entitlementKey")) or "").strip()}

@@ -189,7 +189,10 @@ def test_au_launched_like_a_cmi5_lms_and_graded_by_move_on(app, client, au):
     assert queued[-1]["scoreGiven"] == 90.0 and queued[-1]["gradingProgress"] == "FullyGraded"
     assert queued[-1]["activityProgress"] == "Completed" and len(queued) == 2
     verbs = [s["verb"]["id"].rsplit("/", 1)[-1] for s in found]
-    assert verbs[0] == "launched" and verbs.count("satisfied") == 2  # the AU and the course
+    assert verbs[0] == "launched" and verbs.count("satisfied") == 1  # the course (this AU is in no block)
+    satisfied = found[verbs.index("satisfied")]
+    assert satisfied["object"]["id"] == "https://example.org/course/c1"
+    assert satisfied["object"]["definition"]["type"] == "https://w3id.org/xapi/cmi5/activitytype/course"
     assert verbs.index("terminated") < verbs.index("satisfied")
 
 
@@ -222,3 +225,12 @@ def test_a_cmi5_upload_on_the_admin_page_joins_the_catalogue(app, client, tmp_pa
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).data.decode()
     assert "Hand-made cmi5" in page and ">cmi5<" in page
+
+
+def test_scorm_commits_to_a_cmi5_attempt_are_refused(app, client, au):
+    launch, sco = au
+    attempt = client.post(f"/scorm/session/{sco}?launch={launch}").get_json()["attempt"]
+    forged = client.post(f"/scorm/commit/{attempt}?launch={launch}&terminate=true", content_type="text/plain",
+                         data=json.dumps({"cmi": {"completion_status": "completed", "success_status": "passed"}}))
+    assert forged.status_code == 403 and "through the LRS" in forged.get_json()["error"]
+    assert client.post(f"/scorm/cmi5/sync?launch={launch}").get_json()["aus"][str(sco)]["satisfied"] is False

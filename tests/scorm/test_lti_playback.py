@@ -157,6 +157,10 @@ def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(brow
     assert score["gradingProgress"] == "FullyGraded"
 
 
+def mini_course_block(course) -> str:  # type: ignore[no-untyped-def]
+    return f"https://mirco.example.org/xapi/activities/{course.id}/{course.modules[0].id}"
+
+
 def test_cmi5_package_launched_over_lti_like_a_cmi5_lms(browser, tool, platform, mini_course, tmp_path):  # noqa: F811
     """Our cmi5 export, imported through the CLI, played from an LTI launch: the AU fetches its token, reads
     LMS.LaunchData, sends its statements to the embedded LRS; moveOn met -> `satisfied` and the AGS grade."""
@@ -184,7 +188,9 @@ def test_cmi5_package_launched_over_lti_like_a_cmi5_lms(browser, tool, platform,
         c["id"] == "https://w3id.org/xapi/cmi5/context/categories/cmi5"
         for c in s["context"].get("contextActivities", {}).get("category", []))]
     assert cmi5[:5] == ["launched", "initialized", "completed", "passed", "terminated"], verbs
-    assert cmi5[5:] == ["satisfied"]  # the AU; the course needs the final assessment too
+    assert cmi5[5:] == ["satisfied"]  # the module's block; the course needs the final assessment too
+    block = statements[verbs.index(next(v for v in verbs if v.endswith("satisfied")))]
+    assert block["object"]["id"] == mini_course_block(mini_course)
     assert statements[0]["actor"]["account"] == {"homePage": platform.url, "name": "learner-1"}
     assert drain_scores(tool.app) >= 1
     score = platform.state.scores[-1]
