@@ -1,4 +1,5 @@
-"""Package benchmark: export time and size per course and format, validation and import time, resume-state size.
+"""Package benchmark: export time and size per course and format, validation and import time, resume-state size,
+and the time the server's SCORM 2004 sequencing takes to decide a navigation request in a large package.
 
 Prints figures, asserts nothing.
 
@@ -31,6 +32,7 @@ from scorm.export import export_course  # noqa: E402
 from scorm.formats import FORMATS, SUSPEND_LIMITS  # noqa: E402
 from scorm.importer import import_package  # noqa: E402
 from scorm.plan import plan_scos  # noqa: E402
+from scorm.sequencing import LeafRecord, Tree  # noqa: E402
 from scorm.validate import validate_package  # noqa: E402
 
 IRI_BASE = "https://mirco.example.org/xapi/activities"
@@ -67,6 +69,39 @@ def database():  # type: ignore[no-untyped-def]
         db.dispose()
 
 
+def prerequisite_chain(scos: int) -> list[dict]:
+    """An organization of `scos` SCOs under flow, each disabled until the previous one is satisfied (through a
+    global objective), like our own SCORM 2004 exports."""
+    control = {"choice": True, "choiceExit": True, "flow": True, "forwardOnly": False}
+    nodes: list[dict] = [{"id": "ORG", "parent": None, "title": "org", "leaf": False, "control": control}]
+    for i in range(scos):
+        objectives: dict = {"primary": f"P{i}", "list": {f"P{i}": {"satisfiedByMeasure": False, "minMeasure": 1.0,
+                                                                  "maps": [{"target": f"g{i}", "readSatisfied": False,
+                                                                            "readMeasure": False, "writeSatisfied": True,
+                                                                            "writeMeasure": False}]}}}
+        pre = []
+        if i:
+            objectives["list"]["prev"] = {"satisfiedByMeasure": False, "minMeasure": 1.0, "maps": [
+                {"target": f"g{i - 1}", "readSatisfied": True, "readMeasure": False, "writeSatisfied": False,
+                 "writeMeasure": False}]}
+            pre = [{"action": "disabled", "any": True, "conditions": [
+                {"condition": "satisfied", "not": True, "objective": "prev", "threshold": 0.0}]}]
+        nodes.append({"id": f"S{i}", "parent": "ORG", "title": f"S{i}", "leaf": True, "pre": pre,
+                      "objectives": objectives})
+    return nodes
+
+
+def sequencing_figures(repeat: int) -> None:
+    print(f"\n{'SCOs':>6} {'evaluate + menu ms':>19} {'continue ms':>12}  (half the SCOs passed)")
+    for scos in (10, 100, 1000):
+        nodes = prerequisite_chain(scos)
+        records = {f"S{i}": LeafRecord(attempts=1, completion="completed", success="passed", measure=0.8, ended=True)
+                   for i in range(scos // 2)}
+        menu_ms, tree = timed(lambda: Tree(nodes, records).menu() and Tree(nodes, records), repeat)
+        continue_ms, _ = timed(lambda: tree.request("continue", f"S{scos // 2 - 1}"), repeat)  # type: ignore[union-attr]
+        print(f"{scos:>6} {menu_ms:>19.1f} {continue_ms:>12.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -90,7 +125,7 @@ def main() -> None:
                                                                 base_url="https://mirco.example.org"), args.repeat)
                 validate_ms, report = timed(lambda: validate_package(target, schemas), args.repeat)
                 import_ms = "-"
-                if fmt in ("scorm12", "scorm2004"):
+                if fmt in ("scorm12", "scorm2004", "cmi5"):
                     ms, _ = timed(lambda: import_package(target, store, db.transaction, schemas_dir=schemas,
                                                          source_name=f"{time.perf_counter_ns()}.zip"), 1)
                     import_ms = f"{ms:.0f}"
@@ -101,6 +136,7 @@ def main() -> None:
           ", ".join(f"{k} {v}" for k, v in SUSPEND_LIMITS.items()))
     for course in courses:
         print(f"{course.id:24} {worst_resume_state(course):>48}")
+    sequencing_figures(args.repeat)
 
 
 if __name__ == "__main__":
