@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,5 +53,5 @@ def require_context(session: Session, launch: LaunchContext, context_pk: int) ->
     """The context if this launch may read it; 404 otherwise (no hint that another course exists)."""
     found = next((c for c in readable_contexts(session, launch) if c.pk == context_pk), None)
     if found is None:
-        abort(404, description="There is no course with this number among the courses you can report on.")
+        abort(404, description=_l("There is no course with this number among the courses you can report on."))
     return found

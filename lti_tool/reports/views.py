@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from flask import (Blueprint, Response, abort, redirect, render_template, request, stream_with_context,
                    url_for)
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.identity import LaunchContext, current_learner, require_launch
 from lti_tool.reports import charts, items as item_queries, learners as learner_queries, tables, timeline
@@ -30,7 +31,7 @@ def trainer_only(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         launch = current_learner()
         if launch is None or not may_read_reports(launch):
-            abort(403, description="The reports are for the course's instructors only.")
+            abort(403, description=_l("The reports are for the course's instructors only."))
         return view(*args, **kwargs)
 
     return wrapper
@@ -44,13 +45,13 @@ def _launch() -> LaunchContext:
 
 def _scope(context_pk: int, course_id: str) -> tuple[ContextRow, ReportScope]:
     if not COURSE_ID.fullmatch(course_id):
-        abort(404, description="There is no such curriculum.")
+        abort(404, description=_l("There is no such curriculum."))
     state = app_state()
     with state.db.sessions() as session:
         context = require_context(session, _launch(), context_pk)
         scope = report_scope(session, state.catalogue, context_pk, course_id)
     if scope is None:
-        abort(404, description="No activity of this course opens that curriculum.")
+        abort(404, description=_l("No activity of this course opens that curriculum."))
     return context, scope
 
 
@@ -126,7 +127,7 @@ def learner(context_pk: int, course_id: str, user_pk: int):  # type: ignore[no-u
     with app_state().db.sessions() as session:
         row = learner_queries.learner_in_context(session, scope, user_pk) if user_pk <= MAX_ID else None
         if row is None:
-            abort(404, description="This person is not a learner of the course.")
+            abort(404, description=_l("This person is not a learner of the course."))
         events = timeline.timeline(session, scope, user_pk, _lang(scope))
         lessons = learner_queries.lesson_times(session, scope, user_pk, _lang(scope))
     return _page("learner.html", context, scope, row=row, events=events,

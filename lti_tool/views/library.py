@@ -126,7 +126,7 @@ def index() -> str:
 def _entry(course_id: str, resource_id: str) -> library.Entry:
     entry = library.find(all_entries(), course_id, resource_id)
     if entry is None:
-        abort(404, description="This resource is not in the e-library.")
+        abort(404, description=_l("This resource is not in the e-library."))
     return entry
 
 
@@ -143,8 +143,8 @@ def download(course_id: str, resource_id: str) -> Response:
     entry = _entry(course_id, resource_id)
     path = entry.resource.file
     if path is None:
-        abort(404, description="This resource has no attached file; follow its link instead.")
+        abort(404, description=_l("This resource has no attached file; follow its link instead."))
     path = path.resolve()
     if not path.is_relative_to(entry.course.path.resolve()) or not path.is_file():
-        abort(404, description="The attached file is no longer available.")
+        abort(404, description=_l("The attached file is no longer available."))
     return send_file(path, as_attachment=True, download_name=path.name)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -69,7 +71,7 @@ def lesson(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
     launch, scope = _scope()
     found = scope.find_lesson(module_id, lesson_id)
     if found is None:
-        abort(404, description="This lesson is not part of the activity you opened.")
+        abort(404, description=_l("This lesson is not part of the activity you opened."))
     module, lesson_obj = found
     lang = content_lang()
     if launch.resource_link_pk is not None:
@@ -88,7 +90,7 @@ def lesson_time(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
     launch, scope = _scope()
     found = scope.find_lesson(module_id, lesson_id)
     if found is None:
-        abort(404, description="This lesson is not part of the activity you opened.")
+        abort(404, description=_l("This lesson is not part of the activity you opened."))
     given = request.form.get("seconds", "")
     if not (given.isascii() and given.isdigit() and len(given) <= 4 and int(given) <= MAX_BEACON_SECONDS):
         abort(400, description=f"seconds: give a whole number from 0 to {MAX_BEACON_SECONDS}")
@@ -105,7 +107,7 @@ def lesson_time(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
 @require_launch()
 def quiz(quiz_id: str):  # type: ignore[no-untyped-def]
     launch, scope = _scope()
-    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description="This quiz is not part of the activity.")
+    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description=_l("This quiz is not part of the activity."))
     status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
     return render_template("player/quiz.html", launch=launch, scope=scope, quiz=quiz_obj, lang=content_lang(),
                            status=status, questions=presentation(quiz_obj, f"{launch.user_pk}:{status.used}"))
@@ -115,13 +117,14 @@ def quiz(quiz_id: str):  # type: ignore[no-untyped-def]
 @require_launch()
 def submit(quiz_id: str):  # type: ignore[no-untyped-def]
     launch, scope = _scope()
-    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description="This quiz is not part of the activity.")
+    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description=_l("This quiz is not part of the activity."))
     responses = parse_responses(quiz_obj, request.form)
     try:
         result, _ = submit_quiz(app_state().db, app_state().settings, launch, scope, quiz_obj, responses,
                                 seconds=_int(request.form.get("seconds")))
-    except AttemptsExhausted as exc:
-        abort(409, description=str(exc))
+    except AttemptsExhausted:
+        abort(409, description=lazy_ngettext("You have used your %(num)d attempt at this quiz.",
+                                             "You have used all %(num)d attempts at this quiz.", quiz_obj.attempts))
     status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
     return render_template("player/result.html", launch=launch, scope=scope, quiz=quiz_obj, result=result,
                            lang=content_lang(), status=status, responses=responses)
@@ -174,7 +177,7 @@ def members():  # type: ignore[no-untyped-def]
     never opened the activity are listed too."""
     launch = current_learner()
     if launch.context_pk is None:
-        abort(404, description="This launch has no course context.")
+        abort(404, description=_l("This launch has no course context."))
     notice = None
     try:
         sync_roster(current_app._get_current_object(), launch.context_pk)

@@ -21,6 +21,8 @@ PAGES = {
     "course-detail": "/courses/mini-course",
     "library": "/library",
     "library-detail": "/library/mini-course/refugee-convention",
+    "error-404": "/library/mini-course/no-such-resource",
+    "error-401": "/play/",
 }
 COMPLETE = [lang for lang in LANGUAGES if lang.complete]
 FRAMERS: list[str] = []  # origins the test "registers" as platforms
