@@ -55,6 +55,12 @@
     if (config.version === "cmi5") {  // the AU talks to the LRS itself; the tool reads its statements back
       window.API = undefined; window.API_1484_11 = undefined;
       markCurrent();
+      if (body.ownWindow) {  // cmi5 launchMethod OwnWindow: not in a frame; the AU returns here (returnURL)
+        var link = Object.assign(document.createElement("a"), {href: body.url, target: "_blank", rel: "noopener",
+                                                               textContent: status.dataset.ownwindow});
+        status.replaceChildren(link);
+        return;
+      }
       frame.src = body.url;
       return;
     }

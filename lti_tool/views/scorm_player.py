@@ -106,16 +106,20 @@ def _open_au(launch, sco_pk: int, nav: str):  # type: ignore[no-untyped-def]
     with state.db.sessions() as session:
         sco = session.get(ScormSco, sco_pk)
         content = _content_url(sco.package_id, sco.href) if sco is not None else ""
+        own_window = sco is not None and (sco.extra or {}).get("launchMethod") == "OwnWindow"
     base = state.settings.base_url.rstrip("/")
     try:
         opened = cmi5_launch(state.db, state.settings, launch, sco_pk, content_url=base + content,
                              fetch_url=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view",
-                                                                             attempt_id=attempt, nonce=nonce))
+                                                                             attempt_id=attempt, nonce=nonce),
+                             return_url=base + url_for("scorm_play.play", launch=launch.launch_id)
+                             if own_window else None)
     except NoContent as exc:
         return _refusal(404, str(exc))
     except Cmi5Unavailable as exc:
         return _refusal(409, str(exc))
-    return jsonify(attempt=opened.attempt_id, sco=sco_pk, url=opened.url, menu=None, cmi=None, commitUrl=None)
+    return jsonify(attempt=opened.attempt_id, sco=sco_pk, url=opened.url, menu=None, cmi=None, commitUrl=None,
+                   ownWindow=own_window)
 
 
 @bp.post("/cmi5/fetch/<int:attempt_id>/<nonce>")

@@ -234,3 +234,20 @@ def test_scorm_commits_to_a_cmi5_attempt_are_refused(app, client, au):
                          data=json.dumps({"cmi": {"completion_status": "completed", "success_status": "passed"}}))
     assert forged.status_code == 403 and "through the LRS" in forged.get_json()["error"]
     assert client.post(f"/scorm/cmi5/sync?launch={launch}").get_json()["aus"][str(sco)]["satisfied"] is False
+
+
+def test_own_window_aus_get_a_link_and_a_return_url(app, client, tmp_path, schemas):
+    xml = cmi5_xml().replace('masteryScore="0.8"', 'masteryScore="0.8" launchMethod="OwnWindow"')
+    result = importing(app, schemas)(cmi5_package(tmp_path / "o.zip", xml))
+    launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{result.package_id}"})
+    assert 'data-ownwindow="' in client.get(f"/scorm/play?launch={launch}").data.decode()
+    opened = client.post(f"/scorm/session/0?launch={launch}&nav=start").get_json()
+    assert opened["ownWindow"] is True
+    params = {k: v[0] for k, v in parse_qs(urlsplit(opened["url"]).query).items()}
+    with app_state(app).db.sessions() as session:
+        from xapi import documents
+        from xapi.identity import agent_key
+        doc = documents.get(session, documents.DocumentKey("state", params["activityId"],
+                                                           agent_key(json.loads(params["actor"])),
+                                                           params["registration"]), "LMS.LaunchData")
+    assert json.loads(doc.content)["returnURL"].endswith(f"/scorm/play?launch={launch}")
