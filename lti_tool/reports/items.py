@@ -1,13 +1,17 @@
 """Assessment item analysis and learning-outcome mastery, from the stored quiz responses.
 
 Item analysis uses each learner's FIRST attempt at a quiz (later attempts are practised, not measured).
-Facility = share of correct answers. Discrimination = facility in the upper 27 % minus facility in the lower
-27 % of learners ranked by their score on that attempt (ties broken by submission order), as in classical test
-theory. Per-question time is the quiz's time divided by its questions: the tool does not time single questions.
+Facility = share of correct answers. Discrimination = the corrected point-biserial correlation between answering
+the question correctly (1/0) and the points on the rest of the quiz (the attempt's points minus this question's),
+as in classical test theory; undefined when everyone answered alike, the rest scores are all equal, or fewer than
+two took the quiz. The upper 27 % of learners ranked by points (ties by submission order) remain the "top group"
+of the answer-option table. Per-question time is the quiz's time divided by its questions: the tool does not
+time single questions.
 """
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,10 +85,10 @@ def _chosen_keys(question: Question, response: Any) -> list[str]:
 
 def _ranked_first_attempts(scope: ReportScope) -> Any:
     """First attempts at the scope's quizzes with their rank by points within the quiz (1 = best), how many took
-    the quiz (n) and the size of the upper and lower groups: k = 27 % of n rounded half up, at least 1, and 0
+    the quiz (n) and the size of the upper ("top") group: k = 27 % of n rounded half up, at least 1, and 0
     when fewer than two took the quiz."""
     n = func.count().over(partition_by=QuizAttempt.quiz_id)
-    inner = (select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.seconds, n.label("n"),
+    inner = (select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.seconds, QuizAttempt.points, n.label("n"),
                     func.row_number().over(partition_by=QuizAttempt.quiz_id,
                                            order_by=(QuizAttempt.points.desc(), QuizAttempt.id)).label("rank"))
              .join(Attempt, Attempt.id == QuizAttempt.attempt_id)
@@ -99,6 +103,21 @@ def _total(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def point_biserial(n: int, right: int, points: float, squares: float, right_points: float,
+                   weight: float) -> float | None:
+    """Pearson's r between x (1 when the question was answered correctly) and y = the attempt's points minus x
+    times the question's points, from the sums over the n responses: right = sum x, points = sum P,
+    squares = sum P^2, right_points = sum x*P. None when either variable does not vary."""
+    sum_y = points - weight * right
+    sum_yy = squares - 2 * weight * right_points + weight * weight * right
+    sum_xy = right_points - weight * right
+    var_x = n * right - right * right
+    var_y = n * sum_yy - sum_y * sum_y
+    if n < 2 or var_x <= 0 or var_y <= 1e-9 * max(1.0, n * sum_yy):
+        return None
+    return max(-1.0, min(1.0, (n * sum_xy - right * sum_y) / math.sqrt(var_x * var_y)))
+
+
 def item_analysis(session: Session, scope: ReportScope, lang: str | None = None) -> list[ItemStats]:
     """Every question of the scope's quizzes in one grouped query, whatever the number of quizzes.
 
@@ -107,35 +126,36 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
     """
     ranked = _ranked_first_attempts(scope)
     upper = ranked.c.rank <= ranked.c.k
-    lower = ranked.c.rank > ranked.c.n - ranked.c.k
     joined = QuizResponse.__table__.join(ranked, ranked.c.id == QuizResponse.quiz_attempt_id)
     right = QuizResponse.correct.is_(True)
     choice_keys = [f"{quiz.id}/{q.id}" for quiz, q in scope.questions() if q.type in CHOICE_TYPES]
     # answers are grouped by their text only where options are counted: fewer, shorter groups to sort
     response = case(((ranked.c.quiz_id + literal("/") + QuizResponse.question_id).in_(choice_keys),
                      cast(QuizResponse.response, Text)), else_=None)
-    per_question: dict[tuple[str, str], list[int]] = {}  # responses, correct, upper correct, lower correct
+    per_question: dict[tuple[str, str], list[float]] = {}  # responses, correct, sum P, sum P^2, sum x*P
     per_quiz: dict[str, list[int]] = {}  # k, responses, seconds summed over responses
     answers: dict[tuple[str, str], list[tuple[Any, int, int]]] = {}
     for row in session.execute(  # one scan of the responses, grouped by answer given
             select(ranked.c.quiz_id, QuizResponse.question_id, response.label("response"),
                    func.count().label("chosen"), _total(upper).label("upper"), _total(right).label("correct"),
-                   _total(and_(right, upper)).label("upper_correct"),
-                   _total(and_(right, lower)).label("lower_correct"), func.max(ranked.c.k).label("k"),
+                   func.sum(ranked.c.points).label("p"), func.sum(ranked.c.points * ranked.c.points).label("pp"),
+                   func.sum(case((right, ranked.c.points), else_=0.0)).label("xp"), func.max(ranked.c.k).label("k"),
                    func.sum(ranked.c.seconds).label("seconds"))
             .select_from(joined).group_by(ranked.c.quiz_id, QuizResponse.question_id, response)):
         quiz_sums = per_quiz.setdefault(row.quiz_id, [int(row.k), 0, 0])
         quiz_sums[1] += int(row.chosen)
         quiz_sums[2] += int(row.seconds or 0)
         key = (row.quiz_id, row.question_id)
-        sums = per_question.setdefault(key, [0, 0, 0, 0])
-        for i, value in enumerate((row.chosen, row.correct, row.upper_correct, row.lower_correct)):
-            sums[i] += int(value)
+        sums = per_question.setdefault(key, [0, 0, 0.0, 0.0, 0.0])
+        for i, value in enumerate((int(row.chosen), int(row.correct), float(row.p or 0), float(row.pp or 0),
+                                   float(row.xp or 0))):
+            sums[i] += value
         answers.setdefault(key, []).append((row.response, int(row.chosen), int(row.upper)))
     found = []
     for quiz, question in scope.questions():
-        k, quiz_responses, quiz_seconds = per_quiz.get(quiz.id, [0, 0, 0])
-        responses, correct, upper_correct, lower_correct = per_question.get((quiz.id, question.id), [0, 0, 0, 0])
+        _, quiz_responses, quiz_seconds = per_quiz.get(quiz.id, [0, 0, 0])
+        responses, correct, points, squares, right_points = per_question.get((quiz.id, question.id),
+                                                                              [0, 0, 0.0, 0.0, 0.0])
         options = _options(question, lang) if question.type in CHOICE_TYPES else []
         by_key = {o.key: o for o in options}
         for text, chosen, chosen_upper in answers.get((quiz.id, question.id), []) if options else []:
@@ -146,7 +166,8 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
         found.append(ItemStats(
             quiz_id=quiz.id, question=question, responses=responses, correct=correct,
             facility=correct / responses if responses else None,
-            discrimination=(upper_correct - lower_correct) / k if responses and k else None,
+            discrimination=point_biserial(int(responses), int(correct), points, squares, right_points,
+                                          question.points),
             seconds=quiz_seconds / quiz_responses / len(quiz.questions) if quiz_responses else None,
             options=options))
     return found

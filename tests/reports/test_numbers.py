@@ -58,12 +58,16 @@ def test_learner_rows(app, seeded, scope):
 def test_item_analysis(app, scope):
     with app_state(app).db.sessions() as session:
         stats = {s.question.id: s for s in item_analysis(session, scope)}
-    expect = {"q1": (0.6, 1.0, []), "q2": (1.0, 0.0, ["too_easy"]), "q3": (0.4, 1.0, []),
-              "q4": (0.2, 1.0, []), "q5": (0.0, 0.0, ["too_hard"]), "q6": (0.6, -1.0, ["misleading"])}
+    # discrimination: corrected point-biserial r of x (right 1/0) and y (points on the other five questions):
+    # q1 x=11100 y=32222 r=.08/sqrt(.24*.16); q3 x=11000 y=32322 r=.04/.24; q4 x=10000 y=33322
+    # r=.08/sqrt(.16*.24); q6 x=00111 y=43211 r=-.52/sqrt(.24*1.36); q2 and q5: everyone alike, no r
+    expect = {"q1": (0.6, 0.08 / (0.24 * 0.16) ** 0.5, []), "q2": (1.0, None, ["too_easy"]),
+              "q3": (0.4, 0.04 / 0.24, []), "q4": (0.2, 0.08 / (0.16 * 0.24) ** 0.5, []),
+              "q5": (0.0, None, ["too_hard"]), "q6": (0.6, -0.52 / (0.24 * 1.36) ** 0.5, ["misleading"])}
     for qid, (facility, discrimination, flags) in expect.items():
         assert stats[qid].responses == 5, qid
         assert stats[qid].facility == pytest.approx(facility), qid
-        assert stats[qid].discrimination == pytest.approx(discrimination), qid
+        assert stats[qid].discrimination == (None if discrimination is None else pytest.approx(discrimination)), qid
         assert stats[qid].flags == flags, qid
         assert stats[qid].seconds == pytest.approx(20.0)
     options = {q: {o.key: (o.chosen, o.chosen_by_upper, o.correct) for o in stats[q].options} for q in stats}

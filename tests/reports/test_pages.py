@@ -100,7 +100,7 @@ def test_exports(client, seeded):
     items = list(csv.DictReader(io.StringIO(client.get(seeded.url("I", "export/items.csv")).get_data(
         as_text=True).lstrip("\ufeff"))))
     assert [(r["Question"], r["Facility"], r["Discrimination"], r["Flags"]) for r in items][-1] == \
-        ("q6", "0.6", "-1.0", "misleading")
+        ("q6", "0.6", "-0.91", "misleading")  # point-biserial -0.910
     timeline = client.get(seeded.url("I", "export/timeline.csv", user=str(seeded.users["A"])))
     assert timeline.status_code == 200 and "Answered" in timeline.get_data(as_text=True)
 
@@ -162,3 +162,11 @@ def test_platform_administrator_stays_on_their_platform(app, client, seeded):
     index = client.get(f"/reports/?launch={seeded.launches['ADMIN'].launch_id}").get_data(as_text=True)
     assert f"/reports/{stranger.context_pk}/" not in index
     assert client.get(seeded.url("ADMIN", context_pk=stranger.context_pk)).status_code == 404
+
+
+@pytest.mark.parametrize("lang, words", [("en", "point-biserial correlation"), ("sr-Latn", "point-biserijalna"),
+                                         ("sq", "pikë-biserial"), ("mk", "точка-бисеријална")])
+def test_item_analysis_page_explains_the_discrimination_index(client, seeded, lang, words):
+    html = client.get(seeded.url("I", "items", lang=lang)).get_data(as_text=True)
+    assert words in html and "27%" in html and "27%%" not in html
+    assert "<td>-0.91</td>" in html  # q6, the misleading question

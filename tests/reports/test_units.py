@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import random
+import statistics
 
 import pytest
 from openpyxl import load_workbook
@@ -10,7 +12,7 @@ from courses.model import LocalizedText, Question
 from lti_tool.reports.charts import Bar, bar_chart
 from lti_tool.reports.exports import Table, to_csv, to_xlsx
 from lti_tool.reports.filters import BadFilter, parse_filter
-from lti_tool.reports.items import ItemStats, Option
+from lti_tool.reports.items import ItemStats, Option, point_biserial
 from lti_tool.reports.timeline import sentence
 
 
@@ -64,3 +66,19 @@ def test_sentence_of_a_statement_from_elsewhere():
                       "result": {"success": False, "duration": "PT1H02M00S"}, "timestamp": "2026-01-01T00:00:00Z"})
     assert event.sentence == "Answered “urn:x”: incorrect, time 1 h 2 min."
     assert sentence({}).sentence == "“”."
+
+
+def test_point_biserial_equals_pearson_on_the_rest_score():
+    rng = random.Random(7)
+    for _ in range(200):
+        n, weight = rng.randint(2, 40), rng.choice([1.0, 2.0, 0.5])
+        x = [rng.random() < 0.5 for _ in range(n)]
+        points = [weight * xi + rng.choice([0.0, 1.0, 2.0, 3.5]) for xi in x]
+        sums = (sum(x), sum(points), sum(p * p for p in points), sum(p for p, xi in zip(points, x) if xi))
+        rest = [p - weight * xi for p, xi in zip(points, x)]
+        if len(set(x)) < 2 or len(set(rest)) < 2:
+            assert point_biserial(n, *sums, weight) is None
+            continue
+        expected = statistics.correlation([float(v) for v in x], rest)
+        assert point_biserial(n, *sums, weight) == pytest.approx(expected, abs=1e-9)
+    assert point_biserial(1, 1, 3.0, 9.0, 3.0, 1.0) is None
