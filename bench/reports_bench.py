@@ -90,7 +90,8 @@ class Seeder:
             users.append({"id": i, "platform_id": 1, "sub": f"sub-{i}", "name": f"Learner {i:04d}",
                           "email": f"learner{i}@{domain}"})
             members.append({"context_pk": 1, "user_pk": i, "roles": [INSTRUCTOR_ROLE if instructor else LEARNER_ROLE],
-                            "status": "Active", "synced_at": self.start})
+                            "status": "Active", "synced_at": self.start,  # half named by the launch (section)
+                            "institution": None if i % 2 else f"Group {i % 10}"})
             if instructor or self.rng.random() < 0.1:
                 continue  # 10 % never start
             ability = self.rng.uniform(0.25, 0.95)
@@ -242,6 +243,7 @@ def run(backend: str, learners: int, statements: int, repeat: int) -> None:
                 "learners (search+sort+dates)": f"{base}/learners?q=learner1&sort=score&dir=desc&from=2026-09-10"
                                                 f"&to=2026-11-01&institution=kirs.gov.rs",
                 "learners (last page, by time)": f"{base}/learners?sort=seconds&page={max(1, learners // 50)}",
+                "learners (institution or group)": f"{base}/learners?institution=Group+4&sort=progress",
                 "learner timeline": f"{base}/learners/{learners // 2 + 1}",
                 "item analysis": f"{base}/items",
                 "outcomes": f"{base}/outcomes",

@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT))
 from courses.translit import to_cyrillic  # noqa: E402  (the repository root is not installed in every venv)
 
 CATALOGS = ROOT / "lti_tool" / "translations"
-KEEP = re.compile(r"%\([A-Za-z_]+\)[sd]|%[sd]|„[^“”]*[“”]|\b(?:MIRCO|HTTP|ECTS|EQF|PDF|xAPI|LTI|SCORM|NDJSON|UTC|CSV|XLSX|NRPS|cmi5)\b|\.zip\b")
+KEEP = re.compile(r"%\([A-Za-z_]+\)[sd]|%[sd]|„[^“”]*[“”]|"
+                  r"\b(?:MIRCO|HTTP|ECTS|EQF|PDF|xAPI|LTI|SCORM|NDJSON|UTC|CSV|XLSX|NRPS|cmi5)\b|\.zip\b")
 
 
 def cyrillic(text: str) -> str:

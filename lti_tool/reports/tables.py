@@ -28,14 +28,14 @@ def funnel_table(enrolled: int, funnel: list[ModuleFunnel]) -> Table:
                  [(m.title, enrolled, m.started, m.completed, m.passed) for m in funnel])
 
 
-LEARNER_COLUMNS = ("Learner", "E-mail", "Institution or group", "LTI user id", "Status", "Progress (%)", "Score (%)", "Passed",
-                   "Time (minutes)", "Quiz attempts", "Last activity (UTC)")
+LEARNER_COLUMNS = ("Learner", "E-mail", "Institution or group", "LTI user id", "Status", "Progress (%)", "Score (%)",
+                   "Passed", "Time (minutes)", "Quiz attempts", "Last activity (UTC)")
 
 
 def learner_values(row: Any) -> tuple:
-    return (row.name, row.email, institution_of(row), row.sub, row.status.replace("_", " "), percent(row.progress), percent(row.score),
-            None if row.passed is None else ("yes" if row.passed else "no"), round(row.seconds / 60, 1),
-            row.attempts, row.last_activity)
+    return (row.name, row.email, institution_of(row), row.sub, row.status.replace("_", " "), percent(row.progress),
+            percent(row.score), None if row.passed is None else ("yes" if row.passed else "no"),
+            round(row.seconds / 60, 1), row.attempts, row.last_activity)
 
 
 def institution_of(row: Any) -> str | None:
