@@ -46,3 +46,14 @@ def test_report_pages_mark_reports_current_and_lead_back_to_the_activity(client,
 def test_no_reports_link_without_a_launch(client):
     html = client.get("/").get_data(as_text=True)
     assert "Reports" not in nav(html)
+
+
+def test_a_quiz_submitted_after_the_last_attempt_is_refused_in_the_learners_language(client, seeded):
+    launch = seeded.launches["D"].launch_id  # D has used both attempts
+    for lang, words in (("sr-Latn", "Iskoristili ste sva 2 pokušaja na ovom kvizu."),
+                        ("mk", "Ги искористивте сите 2 обиди на овој квиз."),
+                        ("en", "You have used all 2 attempts at this quiz.")):
+        answer = client.post(f"/play/quiz/m1-quiz?lang={lang}", data={"launch": launch, "q-q1": "a"})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 409 and words in html, lang
+        assert 'class="error-message" role="alert">' in html  # translated: not marked as English
