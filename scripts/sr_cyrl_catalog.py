@@ -17,7 +17,7 @@ from courses.translit import to_cyrillic  # noqa: E402  (the repository root is 
 
 CATALOGS = ROOT / "lti_tool" / "translations"
 KEEP = re.compile(r"%\([A-Za-z_]+\)[sd]|%[sd]|„[^“”]*[“”]|"
-                  r"\b(?:MIRCO|HTTP|ECTS|EQF|PDF|xAPI|LTI|SCORM|NDJSON|UTC|CSV|XLSX|NRPS|cmi5)\b|\.zip\b")
+                  r"\b(?:MIRCO|HTTP|ECTS|EQF|PDF|xAPI|LTI|SCORM|NDJSON|UTC|CSV|XLSX|NRPS|cmi5)\b|\.(?:zip|csv|xlsx|ndjson)\b")
 
 
 def cyrillic(text: str) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
+from flask_babel import lazy_gettext as _l
+
 SORT_KEYS = ("name", "progress", "score", "seconds", "attempts", "last_activity", "status")
 STATUSES = ("not_started", "in_progress", "completed")
 MAX_LIMIT = 500
@@ -14,7 +16,7 @@ MAX_INSTITUTION = 255
 
 
 class BadFilter(ValueError):
-    """A query parameter the reports cannot use; the message names it."""
+    """A query parameter the reports cannot use; the message (a lazy translation) names it."""
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,17 @@ def _day(value: str, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadFilter(f"{name}: give a date as YYYY-MM-DD") from None
+        raise BadFilter(_l("%(name)s: give a date as YYYY-MM-DD", name=name)) from None
 
 
 def _positive_int(value: str, name: str, default: int, maximum: int) -> int:
     if not value:
         return default
     if not (value.isascii() and value.isdigit()) or len(value) > 9:
-        raise BadFilter(f"{name}: give a whole number from 1 to {maximum}")
+        raise BadFilter(_l("%(name)s: give a whole number from 1 to %(maximum)d", name=name, maximum=maximum))
     number = int(value)
     if not 1 <= number <= maximum:
-        raise BadFilter(f"{name}: give a whole number from 1 to {maximum}")
+        raise BadFilter(_l("%(name)s: give a whole number from 1 to %(maximum)d", name=name, maximum=maximum))
     return number
 
 
@@ -70,25 +72,25 @@ def parse_filter(args: Mapping[str, str]) -> LearnerFilter:
     """Read and check `q, sort, dir, from, to, institution, status, page, limit`."""
     search = args.get("q", "").strip()
     if len(search) > MAX_SEARCH:
-        raise BadFilter(f"q: search for at most {MAX_SEARCH} characters")
+        raise BadFilter(_l("%(name)s: search for at most %(maximum)d characters", name="q", maximum=MAX_SEARCH))
     sort = args.get("sort", "") or "name"
     if sort not in SORT_KEYS:
-        raise BadFilter(f"sort: use one of {', '.join(SORT_KEYS)}")
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="sort", choices=", ".join(SORT_KEYS)))
     direction = args.get("dir", "") or "asc"
     if direction not in ("asc", "desc"):
-        raise BadFilter("dir: use asc or desc")
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="dir", choices="asc, desc"))
     since, until = _day(args.get("from", ""), "from"), _day(args.get("to", ""), "to")
     if since and until and since > until:
-        raise BadFilter("from: must not be after to")
+        raise BadFilter(_l("%(name)s: must not be after %(other)s", name="from", other="to"))
     institution = " ".join(args.get("institution", "").split())
     if len(institution) > MAX_INSTITUTION or any(unicodedata.category(ch)[0] == "C" for ch in institution):
-        raise BadFilter(f"institution: give an institution or group from the list (at most {MAX_INSTITUTION} "
-                        "characters, no control characters)")
+        raise BadFilter(_l("%(name)s: give an institution or group from the list (at most %(maximum)d characters, "
+                           "no control characters)", name="institution", maximum=MAX_INSTITUTION))
     if until and until >= date.max - timedelta(days=1):
-        raise BadFilter("to: give a date before the year 9999")
+        raise BadFilter(_l("%(name)s: give a date before the year 9999", name="to"))
     status = args.get("status", "")
     if status and status not in STATUSES:
-        raise BadFilter(f"status: use one of {', '.join(STATUSES)}")
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="status", choices=", ".join(STATUSES)))
     return LearnerFilter(
         search=search, sort=sort, descending=direction == "desc",
         since=datetime.combine(since, time.min, timezone.utc) if since else None,

@@ -63,7 +63,7 @@ def _filter() -> LearnerFilter:
     try:
         return parse_filter(request.args)
     except BadFilter as exc:
-        abort(400, description=str(exc))
+        abort(400, description=exc.args[0])  # lazy: translated on the error page
 
 
 def _page(template: str, context: ContextRow, scope: ReportScope, **values: Any) -> str:
@@ -180,7 +180,7 @@ def _table(scope: ReportScope, name: str) -> Table:
             given = request.args.get("user", "")
             user_pk = int(given) if given.isascii() and given.isdigit() and len(given) <= 10 else MAX_ID + 1
             if user_pk > MAX_ID or learner_queries.learner_in_context(session, scope, user_pk) is None:
-                abort(400, description="user: give the number of a learner of this course")
+                abort(400, description=_l("%(name)s: give the number of a learner of this course", name="user"))
             if name == "lessons":
                 return tables.lessons_table(learner_queries.lesson_times(session, scope, user_pk, lang))
             return tables.timeline_table(timeline.timeline(session, scope, user_pk, lang))
@@ -196,7 +196,8 @@ def export(context_pk: int, course_id: str, name: str, fmt: str):  # type: ignor
     if name == "statements" and fmt == "ndjson":
         return _statements(scope)
     if name not in TABLES or fmt not in ("csv", "xlsx"):
-        abort(404, description=f"Exports: {', '.join(TABLES)} as .csv or .xlsx, statements as .ndjson.")
+        abort(404, description=_l("Exports: %(tables)s as .csv or .xlsx, statements as .ndjson.",
+                                    tables=", ".join(TABLES)))
     table = _table(scope, name)
     filename = f"{scope.course.id}-{context_pk}-{name}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}

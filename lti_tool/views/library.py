@@ -58,9 +58,10 @@ def language_name(tag: str) -> str:
 def _text_arg(name: str, pattern: re.Pattern[str] | None = None) -> str | None:
     value = request.args.get(name, "").strip()
     if len(value) > MAX_TEXT:
-        abort(400, description=f"The {name!r} parameter is longer than {MAX_TEXT} characters.")
+        abort(400, description=_l("The %(name)s parameter is longer than %(maximum)d characters.", name=repr(name),
+                                   maximum=MAX_TEXT))
     if value and pattern and not pattern.match(value):
-        abort(400, description=f"The {name!r} parameter has an invalid value.")
+        abort(400, description=_l("The %(name)s parameter has an invalid value.", name=repr(name)))
     return value or None
 
 
@@ -69,14 +70,16 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not low <= int(value) <= high:
-        abort(400, description=f"The {name!r} parameter must be a whole number from {low} to {high}.")
+        abort(400, description=_l("The %(name)s parameter must be a whole number from %(low)d to %(high)d.",
+                                   name=repr(name), low=low, high=high))
     return int(value)
 
 
 def _filters() -> library.Filters:
     kind = _text_arg("type")
     if kind and kind not in RESOURCE_TYPES:
-        abort(400, description=f"The 'type' parameter must be one of: {', '.join(RESOURCE_TYPES)}.")
+        abort(400, description=_l("The %(name)s parameter must be one of: %(choices)s.", name="'type'",
+                                   choices=", ".join(RESOURCE_TYPES)))
     return library.Filters(
         query=_text_arg("q") or "",
         type=kind,

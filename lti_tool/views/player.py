@@ -93,9 +93,10 @@ def lesson_time(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
         abort(404, description=_l("This lesson is not part of the activity you opened."))
     given = request.form.get("seconds", "")
     if not (given.isascii() and given.isdigit() and len(given) <= 4 and int(given) <= MAX_BEACON_SECONDS):
-        abort(400, description=f"seconds: give a whole number from 0 to {MAX_BEACON_SECONDS}")
+        abort(400, description=_l("%(name)s: give a whole number from 0 to %(maximum)d", name="seconds",
+                                   maximum=MAX_BEACON_SECONDS))
     if launch.resource_link_pk is None:
-        abort(409, description="This launch has no activity to record time for.")
+        abort(409, description=_l("This launch has no activity to record time for."))
     try:
         record_lesson_time(app_state().db, app_state().settings, launch, scope, *found, int(given))
     except NotOpened as exc:

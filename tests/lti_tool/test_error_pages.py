@@ -54,3 +54,13 @@ def test_english_pages_and_json_stay_unmarked(client):
     assert heading == "Open this from your course" and 'lang="en"' not in tag
     answer = client.get("/play/", headers={"Accept": "application/json"})
     assert answer.status_code == 401 and answer.json["message"].startswith("This page opens from an activity")
+
+
+def test_parameter_messages_are_translated_and_keep_the_parameter_names(client):
+    html = client.get("/library", query_string={"lang": "sr-Cyrl", "year": "abc"}).get_data(as_text=True)
+    _, tag, message = heading_and_message(html)
+    assert "Параметар &#39;year&#39; мора бити цео број од 1000 до 2100." == message and 'lang="en"' not in tag
+    html = client.get("/library", query_string={"lang": "sq", "type": "nope"}).get_data(as_text=True)
+    assert "Parametri &#39;type&#39; duhet të jetë një nga vlerat:" in heading_and_message(html)[2]
+    html = client.get("/play/", query_string={"lang": "sr-Latn"}).get_data(as_text=True)
+    assert "Ova stranica se otvara iz aktivnosti" in heading_and_message(html)[2]

@@ -170,3 +170,11 @@ def test_item_analysis_page_explains_the_discrimination_index(client, seeded, la
     html = client.get(seeded.url("I", "items", lang=lang)).get_data(as_text=True)
     assert words in html and "27%" in html and "27%%" not in html
     assert "<td>-0.91</td>" in html  # q6, the misleading question
+
+
+def test_a_bad_filter_is_explained_in_the_trainers_language(client, seeded):
+    page = client.get(seeded.url("I", "learners", lang="sr-Cyrl", to="9999-12-31"))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and "to: унесите датум пре 9999. године" in html
+    html = client.get(seeded.url("I", "learners", lang="mk", dir="up")).get_data(as_text=True)
+    assert "dir: користете една од вредностите asc, desc" in html
