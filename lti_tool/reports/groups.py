@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import unicodedata
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Response, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.lti import claims as C
 from lti_tool.models import LtiLaunch, LtiMembership
 from lti_tool.state import app_state
 
+log = logging.getLogger("mirco.reports")
 LIS_CLAIM = C.LTI + "lis"
 CUSTOM_KEY = "institution"
 MAX_LABEL = 255
@@ -80,11 +83,15 @@ def keep_launch_institution(response: Response) -> Response:
     label = institution_from_claims(_verified_claims()) if launch_id else None
     if label is None:
         return response
-    with app_state().db.transaction() as session:
-        row = session.execute(select(LtiLaunch.context_pk, LtiLaunch.user_pk)
-                              .where(LtiLaunch.id == launch_id)).first()
-        if row is not None and row.context_pk is not None:
-            session.execute(update(LtiMembership)
-                            .where(LtiMembership.context_pk == row.context_pk, LtiMembership.user_pk == row.user_pk)
-                            .values(institution=label))
+    try:
+        with app_state().db.transaction() as session:
+            row = session.execute(select(LtiLaunch.context_pk, LtiLaunch.user_pk)
+                                  .where(LtiLaunch.id == launch_id)).first()
+            if row is not None and row.context_pk is not None:
+                session.execute(update(LtiMembership)
+                                .where(LtiMembership.context_pk == row.context_pk,
+                                       LtiMembership.user_pk == row.user_pk)
+                                .values(institution=label))
+    except SQLAlchemyError:  # the launch itself succeeded: a report label must not turn it into an error
+        log.warning("institution of launch %s not kept", launch_id, exc_info=True)
     return response
