@@ -148,7 +148,7 @@ class LtiMembership(Base):
     status: Mapped[str] = mapped_column(String(20), default="Active")
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     institution: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    """Institution or group as the platform names it in the launch (lti_tool.reports.groups); reports fall back
+    """Institution or group as the platform names it in the launch (lti_tool.lti.records); reports fall back
     to the e-mail domain."""
 
 

@@ -1,6 +1,7 @@
 """Keep a validated launch as rows: platform -> deployment, context, resource link, user, membership, launch."""
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any, TypeVar
 
@@ -32,6 +33,32 @@ def get_or_create(session: Session, model: type[T], lookup: dict[str, Any], **va
 
 def _text(value: Any, limit: int = 1000) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
+
+
+MAX_LABEL = 255
+
+
+def clean_label(value: Any) -> str | None:
+    """A label to show and filter by: text without control characters, spaces collapsed, at most 255
+    characters; None for anything else, and for an unsubstituted platform variable such as `$Person.org`."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in value).split())
+    if not text or text.startswith("$"):
+        return None
+    return text[:MAX_LABEL]
+
+
+def institution_from_claims(claims: dict) -> str | None:
+    """The institution or group a launch names, for trainers' reports: the custom parameter `institution`,
+    else the LIS claim's `course_section_sourcedid`; None when the launch names neither."""
+    custom = claims.get(C.CUSTOM)
+    if isinstance(custom, dict):
+        found = clean_label(custom.get("institution"))
+        if found:
+            return found
+    lis = claims.get(C.LIS)
+    return clean_label(lis.get("course_section_sourcedid")) if isinstance(lis, dict) else None
 
 
 class ClaimTooLong(ValueError):
@@ -69,6 +96,9 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
                                    roles=roles, synced_at=utcnow())
         if membership.roles != roles:
             membership.roles = roles
+        institution = institution_from_claims(claims)
+        if institution and membership.institution != institution:
+            membership.institution = institution
     link = None
     link_claim = claims.get(C.RESOURCE_LINK) if isinstance(claims.get(C.RESOURCE_LINK), dict) else {}
     if isinstance(link_claim.get("id"), str):

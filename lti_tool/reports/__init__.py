@@ -10,7 +10,6 @@ from flask import Flask
 
 
 def register_reports(app: Flask) -> None:
-    from lti_tool.reports import groups, views
+    from lti_tool.reports import views
 
     app.register_blueprint(views.bp)
-    app.after_request(groups.keep_launch_institution)

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lti_tool.models import LtiContext, LtiMembership, LtiUser
-from lti_tool.reports.groups import clean_label, institution_from_claims
+from lti_tool.lti.records import clean_label, institution_from_claims
 from lti_tool.state import app_state
 from tests.lti.conftest import jwks_server, tool_app  # noqa: F401 - fixtures
 from tests.lti.support import INSTRUCTOR, LTI, launch_claims, login, rsa_key, sign
