@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from lti_tool.lrs import seed_default_client
+from lti_tool.lrs import lrs_home, seed_default_client
 from lti_tool.state import app_state
 from lti_tool.worker import worker_command
 from xapi import admin, clients
@@ -110,8 +110,7 @@ def erase_command(agent_json: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase every trace of {agent_json} from the LRS?", abort=True)
     settings = app_state(current_app).settings
-    authority = clients.Client("mirco admin", "admin", frozenset({"all"})).authority(
-        settings.base_url.rstrip("/") + "/xapi")
+    authority = clients.Client("mirco admin", "admin", frozenset({"all"})).authority(lrs_home(settings))
     with app_state(current_app).db.transaction() as session:
         result = admin.erase_agent(session, agent, authority=authority)
     click.echo(f"statements voided: {result.statements_voided}\nstatements scrubbed: "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from courses.library import Entry
 from lti_tool.identity import current_learner
+from lti_tool.lrs import tool_authority
 from lti_tool.state import app_state
 from xapi.builders import CourseStatements, Learner
 from xapi.service import store_statements
@@ -26,4 +27,4 @@ def record_resource_experienced(entry: Entry, lang: str) -> str | None:
     resource = builder.activity(["library", entry.resource.id], kind, dict(entry.resource.title.values))
     statement = builder.statement(Verb.EXPERIENCED, resource, parents=[builder.course()])
     with state.db.transaction() as session:
-        return store_statements(session, [statement])[0]
+        return store_statements(session, [statement], authority=tool_authority(state.settings))[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from lti_tool.config import Settings
 from lti_tool.state import app_state
 from lti_tool.worker import DRAINS
-from xapi.clients import ensure_client
+from xapi.clients import Client, ensure_client
 from xapi.forwarder import drain_once, targets_from
 from xapi.lrs import create_blueprint
 
@@ -18,8 +19,18 @@ def register_lrs(app: Flask) -> None:
     if not settings.lrs_enabled:
         return
     app.register_blueprint(create_blueprint(
-        state.db.sessions, authority_home=settings.base_url.rstrip("/") + "/xapi",
+        state.db.sessions, authority_home=lrs_home(settings),
         seed_key=settings.lrs_default_key, seed_secret=settings.lrs_default_secret))
+
+
+def tool_authority(settings: Settings) -> dict:
+    """`authority` of the statements the tool itself writes (player, e-library, SCORM playback): an account at
+    this LRS's own home page, like the Basic-auth clients' authorities, so consumers can tell who vouches."""
+    return Client("MIRCO Learning Suite", "mirco", frozenset({"all"})).authority(lrs_home(settings))
+
+
+def lrs_home(settings: Settings) -> str:
+    return settings.base_url.rstrip("/") + "/xapi"
 
 
 def seed_default_client(app: Flask) -> None:

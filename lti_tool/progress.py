@@ -18,6 +18,7 @@ from courses.model import Course, Lesson, Module, Quiz, QuizResult
 from lti_tool.config import Settings
 from lti_tool.db import Database
 from lti_tool.identity import LaunchContext
+from lti_tool.lrs import tool_authority
 from lti_tool.lti.records import get_or_create
 from lti_tool.models import Attempt, LessonView, OutboxMessage, QuizAttempt, QuizResponse, utcnow
 from xapi.builders import Choice, CourseStatements, Learner
@@ -125,7 +126,7 @@ def view_lesson(db: Database, settings: Settings, launch: LaunchContext, scope: 
         builder = _statements(launch, attempt, scope, settings)
         statements = [builder.lesson_experienced(module.id, lesson.id, title=dict(lesson.title.values))]
         statements += _refresh(session, launch, attempt, scope, builder)
-        store_statements(session, statements)
+        store_statements(session, statements, authority=tool_authority(settings))
         return attempt
 
 
@@ -169,8 +170,8 @@ def record_lesson_time(db: Database, settings: Settings, launch: LaunchContext, 
         attempt.seconds = Attempt.seconds + credited  # in SQL: a quiz submitted meanwhile keeps its time
         attempt.updated_at = now
         builder = _statements(launch, attempt, scope, settings)
-        store_statements(session, [builder.lesson_experienced(module.id, lesson.id, title=dict(lesson.title.values),
-                                                              seconds=credited)])
+        statement = builder.lesson_experienced(module.id, lesson.id, title=dict(lesson.title.values), seconds=credited)
+        store_statements(session, [statement], authority=tool_authority(settings))
         return credited
 
 
@@ -213,7 +214,7 @@ def submit_quiz(db: Database, settings: Settings, launch: LaunchContext, scope: 
                                                 passing_scaled=quiz.passing_score / 100,
                                                 title=dict(quiz.title.values), seconds=_clamp_seconds(seconds)))
         statements += _refresh(session, launch, attempt, scope, builder, force_score=True)
-        store_statements(session, statements)
+        store_statements(session, statements, authority=tool_authority(settings))
         return result, attempt
 
 

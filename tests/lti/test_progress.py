@@ -1,6 +1,8 @@
 """The learner progress service: one call per action, one transaction (progress + xAPI statements + outbox)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -58,6 +60,11 @@ def test_lesson_view_records_progress_and_statement(tool_app):
         view = session.scalars(select(LessonView)).one()
         assert view.views == 2 and view.seconds == 30 + progress.MAX_SECONDS_PER_ACTION
         assert 0 < session.get(Attempt, attempt.id).progress < 1
+        bodies = [json.loads(body) for body in session.scalars(select(storage.statement.c.body))]
+    lrs_home = state.settings.base_url.rstrip("/") + "/xapi"
+    assert {json.dumps(b["authority"], sort_keys=True) for b in bodies} == {json.dumps(
+        {"objectType": "Agent", "name": "MIRCO Learning Suite", "account": {"homePage": lrs_home, "name": "mirco"}},
+        sort_keys=True)}, "the tool vouches for its statements as an account of its own LRS"
 
 
 def test_quiz_submission_keeps_responses_statements_and_queues_the_score(tool_app):
