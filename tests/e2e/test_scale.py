@@ -20,6 +20,8 @@ from tests.e2e.checks import check_nothing_lost, outbox_waiting, stored_statemen
 from tests.e2e.stack import LEARNERS, LESSONS, STATEMENTS_PER_LEARNER, Stack, learner_ids, wait_for
 
 pytestmark = pytest.mark.slow
+OUTAGE_S = 60.0
+"""How long the external LRS and the AGS endpoint refuse everything (the issue: "fail for a minute")."""
 
 
 def test_fifty_learners_on_four_workers(stack: Stack) -> None:
@@ -76,8 +78,10 @@ def test_postgres_restart_mid_load_loses_nothing(stack: Stack) -> None:
 def test_lrs_and_ags_failing_for_a_while_then_everything_arrives_once(stack: Stack) -> None:
     users = learner_ids(LEARNERS)
     stack.lrs.switch.on = stack.ags_switch.on = True
+    failing_since = time.monotonic()
     outcomes = stack.run_learners(users)
-    time.sleep(5)  # the worker keeps trying and backing off while both refuse
+    # both stay down for a full minute while the worker keeps trying and backing off (2, 4, 8, 16, 32 s ...)
+    time.sleep(max(5.0, OUTAGE_S - (time.monotonic() - failing_since)))
     assert stack.lrs.switch.refused and stack.ags_switch.refused
     assert outbox_waiting(stack) > 0 and not stack.platform.scores
     stack.lrs.switch.on = stack.ags_switch.on = False
