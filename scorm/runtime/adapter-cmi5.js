@@ -14,7 +14,7 @@
       this.x = content.xapi; this.sco = sco; this.lang = content.lang;
       this.endpoint = params.get("endpoint").replace(/\/?$/, "/");
       this.actor = JSON.parse(params.get("actor")); this.registration = params.get("registration");
-      this.activityId = params.get("activityId"); this.queue = Promise.resolve(); this.waiting = []; this.sent = {};
+      this.activityId = params.get("activityId"); this.queue = Promise.resolve(); this.waiting = []; this.inflight = null; this.sent = {};
       this.progress = 0;
     },
     request: function (method, path, query, body, keepalive) {
@@ -75,8 +75,10 @@
         var at = self.waiting.indexOf(item);
         if (at < 0) return;  // already sent by the pagehide flush
         self.waiting.splice(at, 1);
-        return item.statement ? self.request("POST", "statements", null, item.statement, true)
-          : self.request("PUT", "activities/state", self.stateQuery(STATE_ID), item.state, true);
+        self.inflight = item;
+        return (item.statement ? self.request("POST", "statements", null, item.statement, true)
+          : self.request("PUT", "activities/state", self.stateQuery(STATE_ID), item.state, true))
+          .finally(function () { if (self.inflight === item) self.inflight = null; });
       }).catch(function (e) { console.error("cmi5 request failed", e); });
       return this.queue;
     },
@@ -94,9 +96,12 @@
       this.enqueue({state: doc});
     },
     flush: function (terminated) {
-      var waiting = this.waiting.splice(0), self = this, state = this.stateDoc;
+      // A statement still in flight goes again, first: an LRS stores a resent id with the same content once
+      // (xAPI 1.0.3 2.4.1), and whichever copy lands first, it is stored before `terminated`.
+      var waiting = (this.inflight ? [this.inflight] : []).concat(this.waiting.splice(0)), self = this,
+        state = this.stateDoc;
       var statements = waiting.filter(function (i) { return i.statement; }).map(function (i) { return i.statement; });
-      waiting.forEach(function (i) { if (i.state && !state) state = i.state; });
+      waiting.forEach(function (i) { if (i.state) state = self.stateDoc || i.state; });  // the newest resume state
       this.stateDoc = null;
       if (state) this.request("PUT", "activities/state", this.stateQuery(STATE_ID), state, true).catch(function () {});
       this.request("POST", "statements", null, statements.concat([terminated]), true).catch(function () {
