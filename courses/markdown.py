@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -42,6 +44,17 @@ def find_images(text: str) -> list[ImageRef]:
                 line = token.map[0] if token.map else 0
                 found.append(ImageRef(str(child.attrs.get("src", "")), child.content, line))
     return found
+
+
+def course_media_path(lesson_folder: Path, course_root: Path, src: str) -> str | None:
+    """The course-relative POSIX path of a lesson's image `src` (as markdown-it rendered it: percent-encoded,
+    maybe with ?query or #fragment); None when it points outside the course folder. Every place that serves or
+    packs lesson media (the LTI player, the SCORM/cmi5 exports) maps images the same way."""
+    source = (lesson_folder / unquote(src.split("#")[0].split("?")[0])).resolve()
+    try:
+        return source.relative_to(course_root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def render_markdown(text: str, rewrite_src: Callable[[str], str] | None = None) -> str:

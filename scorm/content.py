@@ -9,9 +9,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
-from courses.markdown import render_markdown
+from courses.markdown import course_media_path, render_markdown
 from courses.model import Course, Question
 from courses.translit import to_cyrillic_markdown
 from scorm.plan import QuizRef, Sco
@@ -46,10 +46,11 @@ class MediaCollector:
 
     def rewriter(self, base: Path, course_root: Path):  # type: ignore[no-untyped-def]
         def rewrite(src: str) -> str:
-            # markdown-it percent-encodes link targets (`slika-č.png` -> `slika-%C4%8D.png`): decode to find the file
-            source = (base / unquote(src.split("#")[0].split("?")[0])).resolve()
-            name = "media/" + source.relative_to(course_root.resolve()).as_posix()
-            self.files[name] = source
+            relative = course_media_path(base, course_root, src)
+            if relative is None:  # the loader refuses such images; never pack a file from outside the course
+                return ""
+            name = "media/" + relative
+            self.files[name] = course_root.resolve() / relative
             return quote(name)
         return rewrite
 

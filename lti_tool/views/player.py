@@ -3,15 +3,16 @@ previous/next navigation, quizzes of every question type with per-question feedb
 launch's resource link: a learner reaches only the content it links to."""
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from courses.markdown import render_markdown
+from courses.markdown import course_media_path, render_markdown
 from courses.model import Question, Quiz
 from lti_tool.i18n import content_lang
 from lti_tool.identity import LaunchContext, current_learner, require_launch
@@ -25,6 +26,8 @@ from lti_tool.reports.access import may_read_reports
 from lti_tool.state import app_state
 
 bp = Blueprint("player", __name__, url_prefix="/play")
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml"}
 MAX_ANSWER_CHARS = 2000
 
 
@@ -78,8 +81,29 @@ def lesson(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
         view_lesson(app_state().db, app_state().settings, launch, scope, module, lesson_obj)
     previous, following = neighbours(scope, lesson_obj.id)
     return render_template("player/lesson.html", launch=launch, scope=scope, module=module, lesson=lesson_obj,
-                           body=render_markdown(lesson_obj.body.get(lang)), lang=lang, previous=previous,
+                           body=render_markdown(lesson_obj.body.get(lang), _media_urls(scope, lesson_obj.path.parent)),
+                           lang=lang, previous=previous,
                            following=following, progress=load_progress(app_state().db, launch, scope))
+
+
+def _media_urls(scope: Scope, lesson_folder: Path) -> Callable[[str], str]:
+    """Lesson images as URLs of the media route (relative to the lesson file in the author's folder)."""
+    def rewrite(src: str) -> str:
+        relative = course_media_path(lesson_folder, scope.course.path, src)
+        return url_for("player.media", course_id=scope.course.id, path=relative) if relative else ""
+    return rewrite
+
+
+@bp.get("/media/<course_id>/<path:path>")
+def media(course_id: str, path: str):  # type: ignore[no-untyped-def]
+    """An image of a course's lessons. Public like the catalogue (an image request from Moodle's iframe may
+    carry no cookie); only image types, never a lesson, quiz or course file; SVG cannot run script."""
+    course = app_state().catalogue.get(course_id)
+    if course is None or Path(path).suffix.lower() not in MEDIA_TYPES:
+        abort(404)
+    response = send_from_directory(course.path, path, max_age=3600, mimetype=MEDIA_TYPES[Path(path).suffix.lower()])
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
 
 
 @bp.post("/lesson/<module_id>/<lesson_id>/time")
