@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lti_tool.config import Settings
 from lti_tool.db import Database
 from lti_tool.identity import LaunchContext
+from lti_tool.lrs import tool_authority
 from lti_tool.models import OutboxMessage, utcnow
 from lti_tool.progress import AGS_SCORE, NoContent
 from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
@@ -196,7 +197,7 @@ def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_p
         statements = [builder.session_event(Verb.INITIALIZED, module_id=sco.identifier)]
         if resumed and attempt.suspended:
             statements.append(builder.session_event(Verb.RESUMED, module_id=sco.identifier))
-        store_statements(session, statements)
+        store_statements(session, statements, authority=tool_authority(settings))
         loaded = _merge(cmi, _learner_fields(settings, launch, version))
         if sco.mastery is not None:
             loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
@@ -244,7 +245,7 @@ def record_commit(db: Database, settings: Settings, launch: LaunchContext, attem
             attempt.suspended = after.exit == "suspend"
             attempt.finished = not attempt.suspended
         if statements:
-            store_statements(session, statements)
+            store_statements(session, statements, authority=tool_authority(settings))
         if graded:
             _queue_grade(session, launch, package)
         return attempt
@@ -361,7 +362,7 @@ def cmi5_launch(db: Database, settings: Settings, launch: LaunchContext, sco_pk:
         documents.put(session, documents.DocumentKey("state", activity_id, agent_key(who), registration.lower()),
                       LAUNCH_DATA, "application/json", json.dumps(data).encode(), documents.Preconditions())
         store_statements(session, [launched_statement(who, activity_id, registration, template, au, url,
-                                                      sco.mastery)])
+                                                      sco.mastery)], authority=tool_authority(settings))
         return Cmi5Launch(attempt.id, url)
 
 
@@ -434,7 +435,7 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
         if course_met and course_id not in already:
             new_statements.append(satisfied_statement(who, course_id, COURSE_TYPE, registration, session_id))
         if new_statements:
-            store_statements(session, new_statements)
+            store_statements(session, new_statements, authority=tool_authority(settings))
         if changed:
             scores = []
             for sco in counted or package.scos:
