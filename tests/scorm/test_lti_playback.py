@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -58,21 +59,30 @@ def verbs_of(app, registration: str) -> list[str]:  # type: ignore[no-untyped-de
     return [s["verb"]["id"].removeprefix(V) for s in sorted(found, key=lambda s: s["stored"])], found
 
 
-def test_imported_package_played_over_lti(browser, scorm_again, tool, platform, mini_course, tmp_path):  # noqa: F811
-    imported = MircoRunner(tool.app).invoke(["packages", "import", str(export_zip(mini_course, "scorm12",
-                                                                                  tmp_path / "p.zip"))])
+def link_imported(tool, platform, package_zip: Path, link: str, title: str) -> str:  # type: ignore[no-untyped-def]
+    """`mirco packages import` the zip, then give the platform a resource link that opens it; the package id."""
+    imported = MircoRunner(tool.app).invoke(["packages", "import", str(package_zip)])
     assert imported.exit_code == 0, imported.output
     with app_state(tool.app).db.sessions() as session:
         package_id = session.scalars(select(ScormPackage.id)).one()
-    platform.state.links["link-pkg"] = {"title": "Imported package", "custom": {"course": f"pkg:{package_id}"},
-                                        "lineitem": None}
+    platform.state.links[link] = {"title": title, "custom": {"course": f"pkg:{package_id}"}, "lineitem": None}
+    return package_id
 
-    page, errors = launch(browser, platform, "link-pkg")
+
+def play_module_quiz(page, course) -> None:  # type: ignore[no-untyped-def]
+    """The scripted learner reads the first module's lessons, passes its quiz with q5 and q6 wrong, and exits."""
     learner = ScriptedLearner(page.frame_locator("#sco-frame"))
     learner.wait_ready()
-    learner.read_lessons(len(mini_course.modules[0].lessons))
-    learner.answer(mini_course.modules[0].quiz, wrong=frozenset({"q5", "q6"}))
+    learner.read_lessons(len(course.modules[0].lessons))
+    learner.answer(course.modules[0].quiz, wrong=frozenset({"q5", "q6"}))
     learner.exit()
+
+
+def test_imported_package_played_over_lti(browser, scorm_again, tool, platform, mini_course, tmp_path):  # noqa: F811
+    package_id = link_imported(tool, platform, export_zip(mini_course, "scorm12", tmp_path / "p.zip"), "link-pkg",
+                               "Imported package")
+    page, errors = launch(browser, platform, "link-pkg")
+    play_module_quiz(page, mini_course)
     (first,) = until(lambda: [a for a in attempts(tool.app) if a.finished])  # the terminate commit is a beacon
     assert (first.completion, first.success, first.score_scaled) == ("completed", "passed", 0.6667)
     assert first.finished and first.total_seconds >= 0
@@ -124,12 +134,7 @@ def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(brow
 
     from tests.scorm.factories import sequenced_package
 
-    imported = MircoRunner(tool.app).invoke(["packages", "import", str(sequenced_package(tmp_path / "s.zip"))])
-    assert imported.exit_code == 0, imported.output
-    with app_state(tool.app).db.sessions() as session:
-        package_id = session.scalars(select(ScormPackage.id)).one()
-    platform.state.links["link-seq"] = {"title": "Sequenced", "custom": {"course": f"pkg:{package_id}"},
-                                        "lineitem": None}
+    link_imported(tool, platform, sequenced_package(tmp_path / "s.zip"), "link-seq", "Sequenced")
     page, errors = launch(browser, platform, "link-seq")
     frame = page.frame_locator("#sco-frame")
     assert frame.locator("h1").inner_text() == "S1"
@@ -164,19 +169,9 @@ def mini_course_block(course) -> str:  # type: ignore[no-untyped-def]
 def test_cmi5_package_launched_over_lti_like_a_cmi5_lms(browser, tool, platform, mini_course, tmp_path):  # noqa: F811
     """Our cmi5 export, imported through the CLI, played from an LTI launch: the AU fetches its token, reads
     LMS.LaunchData, sends its statements to the embedded LRS; moveOn met -> `satisfied` and the AGS grade."""
-    imported = MircoRunner(tool.app).invoke(["packages", "import", str(export_zip(mini_course, "cmi5",
-                                                                                  tmp_path / "c.zip"))])
-    assert imported.exit_code == 0, imported.output
-    with app_state(tool.app).db.sessions() as session:
-        package_id = session.scalars(select(ScormPackage.id)).one()
-    platform.state.links["link-cmi5"] = {"title": "cmi5", "custom": {"course": f"pkg:{package_id}"},
-                                         "lineitem": None}
+    link_imported(tool, platform, export_zip(mini_course, "cmi5", tmp_path / "c.zip"), "link-cmi5", "cmi5")
     page, errors = launch(browser, platform, "link-cmi5")
-    learner = ScriptedLearner(page.frame_locator("#sco-frame"))
-    learner.wait_ready()
-    learner.read_lessons(len(mini_course.modules[0].lessons))
-    learner.answer(mini_course.modules[0].quiz, wrong=frozenset({"q5", "q6"}))
-    learner.exit()
+    play_module_quiz(page, mini_course)
     (attempt,) = attempts(tool.app)
     verbs = until(lambda: (lambda v: v if v and v[-1] == "terminated" else None)(
         verbs_of(tool.app, attempt.registration)[0]))
