@@ -6,6 +6,7 @@ Prints figures; the browser tests assert the 150 KB budget.
 """
 from __future__ import annotations
 
+import logging
 import gzip
 import sys
 import tempfile
@@ -52,6 +53,7 @@ def main() -> None:
         app = create_app({"instance_path": Path(folder), "database_url": f"sqlite:///{folder}/bench.sqlite3",
                           "courses_dirs": (ROOT / "sample_courses",)})
         upgrade(app.extensions["mirco"].db.engine)
+        logging.getLogger("mirco.access").setLevel(logging.WARNING)  # one line per request hides the figures
         client = app.test_client()
         css = client.get("/static/mirco.css").data
         js = client.get("/static/player.js").data

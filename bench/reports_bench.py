@@ -13,6 +13,7 @@ SQLite, the tool's share on PostgreSQL): on a busy machine it shows how much of 
 from __future__ import annotations
 
 import argparse
+import logging
 import json
 import os
 import random
@@ -229,6 +230,7 @@ def run(backend: str, learners: int, statements: int, repeat: int) -> None:
             app = create_app({"database_url": url, "instance_path": Path(folder) / "instance",
                               "courses_dirs": (ROOT / "sample_courses",), "base_url": "http://127.0.0.1:5000"})
             course = app.extensions["mirco"].catalogue.get(COURSE)
+            logging.getLogger("mirco.access").setLevel(logging.WARNING)  # one line per request hides the figures
             started = time.perf_counter()
             launch_id, context_pk = Seeder(engine, course, learners, statements).run()
             if backend == "postgresql":
