@@ -26,15 +26,15 @@ from lti_tool.progress import AGS_SCORE, NoContent
 from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
 from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree
-from scorm.cmi5_launch import BLOCK_TYPE, COURSE_TYPE, LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, \
-    launch_data, launch_url, launched_statement, move_on_met, satisfied_statement
+from scorm.cmi5_launch import (LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, launch_data, launch_url,
+                               launched_statement, move_on_met, satisfied_statement)
 from xapi import documents
 from xapi import storage as xapi_storage
 from xapi.builders import CourseStatements, Learner, actor
 from xapi.clients import add_client
 from xapi.identity import agent_key
 from xapi.service import statements_by_registration, store_statements
-from xapi.vocabulary import Verb
+from xapi.vocabulary import Cmi5, Verb
 
 PACKAGE_PREFIX = "pkg:"
 
@@ -431,9 +431,9 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
         session_id = (latest.cmi or {}).get("cmi5", {}).get("session") or str(uuid.uuid4())
         for block, members in blocks.items():  # cmi5 9.3.9: satisfied for each block, then the course
             if block not in already and all(met(s) for s in members):
-                new_statements.append(satisfied_statement(who, block, BLOCK_TYPE, registration, session_id))
+                new_statements.append(satisfied_statement(who, block, Cmi5.BLOCK_TYPE, registration, session_id))
         if course_met and course_id not in already:
-            new_statements.append(satisfied_statement(who, course_id, COURSE_TYPE, registration, session_id))
+            new_statements.append(satisfied_statement(who, course_id, Cmi5.COURSE_TYPE, registration, session_id))
         if new_statements:
             store_statements(session, new_statements, authority=tool_authority(settings))
         if changed:

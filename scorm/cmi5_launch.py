@@ -16,8 +16,6 @@ from xapi.vocabulary import Cmi5, Extension, Verb
 MOVE_ON = ("Completed", "Passed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 LAUNCH_DATA = "LMS.LaunchData"
 SATISFIED_VERB = Verb.SATISFIED
-COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
-BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
 
 
 def launch_url(content_url: str, *, endpoint: str, fetch: str, registration: str, actor: Mapping[str, Any],

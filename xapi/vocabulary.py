@@ -100,11 +100,13 @@ class Extension:
 
 
 class Cmi5:
-    """cmi5 profile IRIs: categories and the attachment usage types."""
+    """cmi5 profile IRIs: categories, the profile, and the activity types of a course and its blocks."""
 
     CATEGORY_CMI5 = CMI5 + "context/categories/cmi5"
     CATEGORY_MOVEON = CMI5 + "context/categories/moveon"
     PROFILE = "https://w3id.org/xapi/cmi5"
+    COURSE_TYPE = CMI5 + "activitytype/course"
+    BLOCK_TYPE = CMI5 + "activitytype/block"
 
 
 SIGNATURE_USAGE_TYPE = "http://adlnet.gov/expapi/attachments/signature"
