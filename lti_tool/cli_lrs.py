@@ -60,6 +60,17 @@ def clients_list() -> None:
             click.echo(f"{key:34} {name:30} {scopes}{'  (disabled)' if disabled else ''}")
 
 
+@clients_group.command("disable")
+@click.argument("key")
+def clients_disable(key: str) -> None:
+    """Revoke a client's key: its requests are refused from now on; what it stored stays."""
+    with app_state(current_app).db.transaction() as session:
+        found = clients.disable_client(session, key)
+    if not found:
+        raise click.UsageError(f"no LRS client has the key {key!r} (see `mirco lrs clients list`)")
+    click.echo(f"disabled {key}")
+
+
 @lrs_group.command("stats")
 def stats_command() -> None:
     """Statements, voided, agents, activities, documents, top verbs and forwarding progress, as JSON."""

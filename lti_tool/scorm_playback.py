@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
@@ -29,9 +29,8 @@ from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefus
 from scorm.cmi5_launch import (LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, launch_data, launch_url,
                                launched_statement, move_on_met, satisfied_statement)
 from xapi import documents
-from xapi import storage as xapi_storage
 from xapi.builders import CourseStatements, Learner, actor
-from xapi.clients import add_client
+from xapi.clients import add_client, disable_client
 from xapi.identity import agent_key
 from xapi.service import statements_by_registration, store_statements
 from xapi.vocabulary import Cmi5, Verb
@@ -343,8 +342,7 @@ def cmi5_launch(db: Database, settings: Settings, launch: LaunchContext, sco_pk:
             session.add(attempt)
         previous = (attempt.cmi or {}).get("cmi5", {})
         if previous.get("key"):  # one live credential per AU and learner: the previous session's ends now
-            session.execute(update(xapi_storage.client).where(xapi_storage.client.c.key == previous["key"])
-                            .values(disabled=True))
+            disable_client(session, previous["key"])
         session_id, nonce = str(uuid.uuid4()), secrets.token_urlsafe(24)
         key, secret = add_client(session, f"cmi5 session {session_id}",
                                  ["statements/write", "statements/read/mine", "state"])

@@ -6,7 +6,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from xapi import storage
@@ -73,6 +73,12 @@ def authenticate(session: Session, key: str, secret: str) -> Client | None:
     if row is None or row.disabled or not hmac.compare_digest(row.secret_hash, hash_secret(secret)):
         return None
     return Client(row.name, row.key, frozenset(row.scopes.split()))
+
+
+def disable_client(session: Session, key: str) -> bool:
+    """Revoke a credential: its requests get 401 from now on; its statements stay. False for an unknown key."""
+    found = session.execute(update(storage.client).where(storage.client.c.key == key).values(disabled=True))
+    return found.rowcount > 0
 
 
 def list_clients(session: Session) -> list[tuple[str, str, str, bool]]:

@@ -24,12 +24,17 @@ def test_clients_add_list_and_use(run, lrs_app) -> None:  # type: ignore[no-unty
     xapi = Xapi(lrs_app.test_client(), auth=basic(fields["key"], fields["secret"]))
     assert xapi.get("statements").status_code == 200
     assert xapi.post("statements", json=statement()).status_code == 403
+    disabled = run("lrs", "clients", "disable", fields["key"])
+    assert disabled.exit_code == 0, disabled.output
+    assert xapi.get("statements").status_code == 401
+    assert f"{fields['key']}" in run("lrs", "clients", "list").output.split("(disabled)")[0]
 
 
 @pytest.mark.parametrize("args", [
     ["lrs", "clients", "add", "x", "--scopes", "root"],
     ["lrs", "clients", "add", "", "--scopes", "all"],
     ["lrs", "clients", "add", "x"],
+    ["lrs", "clients", "disable", "no-such-key"],
     ["lrs", "export", "--since", "last tuesday"],
     ["lrs", "erase", "--agent", "{not json", "--yes"],
     ["lrs", "erase", "--agent", '{"name": "no identifier"}', "--yes"],
