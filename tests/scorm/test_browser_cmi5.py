@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -157,17 +158,24 @@ def test_cmi5_au_sends_the_defined_statement_sequence(browser, lrs_app, mini_cou
     assert saved.status_code == 200 and saved.json()["suspend"].startswith("z")
 
 
-def test_nothing_is_sent_after_terminated(browser, lrs_app, mini_course, tmp_path):
-    """The contents stay on screen after Exit; opening an unread lesson then must not send `progressed`."""
-    package = unpacked_au(mini_course, tmp_path)
+@contextmanager
+def au_opened(browser, lrs_app, course, tmp_path):  # type: ignore[no-untyped-def]
+    """The exported AU served by a small cmi5 LMS in front of the embedded LRS, launched and ready:
+    yields (page, lrs session, LMS base URL, registration)."""
+    package = unpacked_au(course, tmp_path)
     token = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
     registration = str(uuid.uuid4())
     with serve(lms_site(package, lrs_app, token)) as base:
         lrs = lrs_client()
         page = launch_au(browser, lrs, base, registration, {"contextActivities": {"grouping": [{"id": COURSE_ID}]}})
-        learner = ScriptedLearner(page)
-        learner.wait_ready()
-        learner.exit()
+        ScriptedLearner(page).wait_ready()
+        yield page, lrs, base, registration
+
+
+def test_nothing_is_sent_after_terminated(browser, lrs_app, mini_course, tmp_path):
+    """The contents stay on screen after Exit; opening an unread lesson then must not send `progressed`."""
+    with au_opened(browser, lrs_app, mini_course, tmp_path) as (page, lrs, base, registration):
+        ScriptedLearner(page).exit()
         found = statements_until_terminated(lrs, base, registration)
         page.click("#nav a[data-page='1']")
         page.evaluate("() => window.MIRCO_ADAPTERS.cmi5.queue")  # every request the click queued has finished
@@ -181,14 +189,7 @@ def test_nothing_is_sent_after_terminated(browser, lrs_app, mini_course, tmp_pat
 def test_terminated_is_sent_when_the_tab_closes(browser, lrs_app, mini_course, tmp_path, leave):
     """No Exit button: the learner reads a lesson, answers nothing more and closes the tab (or the window goes
     elsewhere). What was still waiting and `terminated` leave in one keepalive request on pagehide."""
-    package = unpacked_au(mini_course, tmp_path)
-    token = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
-    registration = str(uuid.uuid4())
-    with serve(lms_site(package, lrs_app, token)) as base:
-        lrs = lrs_client()
-        page = launch_au(browser, lrs, base, registration, {"contextActivities": {"grouping": [{"id": COURSE_ID}]}})
-        learner = ScriptedLearner(page)
-        learner.wait_ready()
+    with au_opened(browser, lrs_app, mini_course, tmp_path) as (page, lrs, base, registration):
         page.click("#nav a[data-page='1']")  # progressed, then the tab goes away at once
         if leave == "close-tab":
             page.close(run_before_unload=True)
