@@ -55,6 +55,11 @@ def render_error(status: int, title: Any, message: Any) -> tuple[Response | str,
                            message=text, message_translated=translated), status
 
 
+def render_status_error(status: int, reason: str, message: Any) -> tuple[Response | str, int]:
+    """An error named by its status: API clients get the standard reason phrase, pages the translated title."""
+    return render_error(status, reason if wants_json() else TITLES.get(status, reason), message)
+
+
 STORAGE_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
@@ -65,11 +70,10 @@ def register(app: Flask) -> None:
         if exc.errno not in STORAGE_FULL:
             raise exc
         logging.getLogger("mirco.storage").error("storage full while answering %s: %s", request.path, exc)
-        return render_error(507, "Storage full" if wants_json() else TITLES[507],
-                            _l("The server has no room left to save this, so nothing was saved. Please tell the "
-                               "administrator and try again later."))
+        return render_status_error(507, "Storage full",
+                                   _l("The server has no room left to save this, so nothing was saved. Please tell the "
+                                      "administrator and try again later."))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        code = exc.code or 500  # API clients keep the standard reason phrase as the error name
-        return render_error(code, exc.name if wants_json() else TITLES.get(code, exc.name), exc.description or exc.name)
+        return render_status_error(exc.code or 500, exc.name, exc.description or exc.name)

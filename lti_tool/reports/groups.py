@@ -13,3 +13,8 @@ def email_domain(email: str | None) -> str | None:
     if not email or "@" not in email:
         return None
     return email.rsplit("@", 1)[1].strip().lower() or None
+
+
+def institution_label(named: str | None, email: str | None) -> str | None:
+    """What the platform named for the member, else their e-mail domain: the label shown and filtered by."""
+    return named or email_domain(email)

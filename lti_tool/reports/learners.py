@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.models import Attempt, LessonView, LtiMembership, LtiUser, QuizAttempt
 from lti_tool.reports.filters import LearnerFilter
-from lti_tool.reports.groups import email_domain
+from lti_tool.reports.groups import institution_label
 from lti_tool.reports.scope import ReportScope
 
 
@@ -230,7 +230,7 @@ def institutions(session: Session, scope: ReportScope) -> list[str]:
             select(LtiMembership.institution, func.lower(LtiUser.email)).distinct()
             .join(LtiUser, LtiUser.id == LtiMembership.user_pk)
             .where(LtiMembership.context_pk == scope.context_pk, learner_role_clause())):
-        label = named or email_domain(email)
+        label = institution_label(named, email)
         if label:
             found.add(label)
     return sorted(found, key=lambda label: (label.casefold(), label))

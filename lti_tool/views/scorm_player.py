@@ -78,10 +78,11 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
             package = linked_package(session, launch)
         except NoContent as exc:
             return _refusal(404, str(exc))
-        kind = package.kind
-        first = min((s.position, s.id) for s in package.scos)[1] if package.scos else 0
-    if kind == "cmi5":
-        return _open_au(launch, sco_pk if nav == "choice" else first if nav == "start" else 0, nav)
+        cmi5 = package.kind == "cmi5"
+        if cmi5 and nav == "start":  # the AU list is read only for a cmi5 "start", not on every SCO opening
+            sco_pk = min(((s.position, s.id) for s in package.scos), default=(0, 0))[1]
+    if cmi5:
+        return _open_au(launch, sco_pk if nav in ("choice", "start") else 0, nav)
     try:
         opened = navigate(state.db, state.settings, launch, nav, current=current,
                           target=sco_pk if nav == "choice" else None)
