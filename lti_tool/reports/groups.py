@@ -1,4 +1,4 @@
-"""Which institution or group a learner belongs to, for the learner table's filter and exports.
+"""Which institution or group a learner belongs to, for the learner table, its filter and exports.
 
 From the launch, in this order: the custom parameter `institution` (set by the platform administrator or the
 teacher in the activity's custom parameters, as a fixed value or a variable the platform substitutes), then the
@@ -8,13 +8,21 @@ platform only listed (NRPS) and anyone whose launch names neither falls back to 
 """
 from __future__ import annotations
 
+from typing import Any
 
-def email_domain(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return None
-    return email.rsplit("@", 1)[1].strip().lower() or None
+from sqlalchemy import case, func
+
+from lti_tool.models import LtiMembership, LtiUser
 
 
-def institution_label(named: str | None, email: str | None) -> str | None:
-    """What the platform named for the member, else their e-mail domain: the label shown and filtered by."""
-    return named or email_domain(email)
+def institution_label() -> Any:
+    """The label shown, exported and filtered by, as one SQL expression over a query that joins the member's
+    `lti_membership` and `lti_user` rows: what the platform named, else the lower-cased e-mail domain.
+
+    The domain is what follows the address's last `@`, found the same way on SQLite and PostgreSQL: rtrim by
+    every character of the address but `@` leaves the address up to that `@`.
+    """
+    email = LtiUser.email
+    up_to_at = func.rtrim(email, func.replace(email, "@", ""))
+    domain = func.nullif(func.lower(func.trim(func.substr(email, func.length(up_to_at) + 1))), "")
+    return func.coalesce(LtiMembership.institution, case((email.like("%@%"), domain), else_=None))

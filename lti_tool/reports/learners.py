@@ -46,7 +46,8 @@ def lesson_key() -> Any:
 
 
 def learner_rows(scope: ReportScope) -> Select:
-    """One row per learner: user, name, email, progress, score, passed, seconds, attempts, last_activity, status.
+    """One row per learner: user, sub, name, email, institution (lti_tool.reports.groups), progress, score,
+    passed, seconds, attempts, last_activity, status.
 
     The per-learner figures are one UNION ALL of the roster and the three progress tables, grouped once by
     learner: a single hash aggregate, whatever the planner guesses about the JSON role filter (joining four
@@ -92,7 +93,7 @@ def learner_rows(scope: ReportScope) -> Select:
     status = case((totals.c.started == 0, "not_started"), (done >= total, "completed"), else_="in_progress")
     return (select(LtiUser.id.label("user_pk"), LtiUser.sub.label("sub"),
                    func.coalesce(LtiUser.name, LtiUser.email, LtiUser.sub).label("name"),
-                   LtiUser.email.label("email"), LtiMembership.institution.label("institution"),
+                   LtiUser.email.label("email"), institution_label().label("institution"),
                    progress.label("progress"), score.label("score"),
                    passed.label("passed"), totals.c.seconds.label("seconds"), totals.c.tries.label("attempts"),
                    totals.c.last_activity.label("last_activity"), status.label("status"))
@@ -101,13 +102,9 @@ def learner_rows(scope: ReportScope) -> Select:
                                       LtiMembership.context_pk == scope.context_pk)))
 
 
-def _escaped(text: str) -> str:
-    """Lower-cased, with LIKE's wildcards and escape character escaped (by a backslash)."""
-    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _like(text: str) -> str:
-    return f"%{_escaped(text)}%"
+    """A LIKE pattern for lower-cased text containing `text`, its wildcards and escape character escaped."""
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def filtered(scope: ReportScope, selection: LearnerFilter) -> Any:
@@ -123,11 +120,8 @@ def filtered(scope: ReportScope, selection: LearnerFilter) -> Any:
         conditions.append(rows.c.last_activity >= selection.since)
     if selection.until:
         conditions.append(rows.c.last_activity < selection.until)
-    if selection.institution:  # as the platform names it, else the e-mail domain (lti_tool.reports.groups)
-        conditions.append(or_(rows.c.institution == selection.institution,
-                              and_(rows.c.institution.is_(None),
-                                   func.lower(rows.c.email).like("%@" + _escaped(selection.institution),
-                                                                 escape="\\"))))
+    if selection.institution:
+        conditions.append(rows.c.institution == selection.institution)
     if selection.status:
         conditions.append(rows.c.status == selection.status)
     return select(rows).where(*conditions).subquery("selected")
@@ -223,17 +217,13 @@ def module_funnel(session: Session, scope: ReportScope, lang: str | None = None)
 
 
 def institutions(session: Session, scope: ReportScope) -> list[str]:
-    """The institution filter's choices: what the platform named for the context's learners, and the e-mail
-    domains of the learners it named nothing for."""
-    found = set()
-    for named, email in session.execute(
-            select(LtiMembership.institution, func.lower(LtiUser.email)).distinct()
-            .join(LtiUser, LtiUser.id == LtiMembership.user_pk)
-            .where(LtiMembership.context_pk == scope.context_pk, learner_role_clause())):
-        label = institution_label(named, email)
-        if label:
-            found.add(label)
-    return sorted(found, key=lambda label: (label.casefold(), label))
+    """The institution filter's choices: the labels of the context's learners, as the learner table shows them."""
+    label = institution_label()
+    found = session.scalars(select(label).distinct()
+                            .join_from(LtiMembership, LtiUser, LtiUser.id == LtiMembership.user_pk)
+                            .where(LtiMembership.context_pk == scope.context_pk, learner_role_clause(),
+                                   label.is_not(None)))
+    return sorted(found, key=lambda text: (text.casefold(), text))
 
 
 def learner_in_context(session: Session, scope: ReportScope, user_pk: int) -> Any | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from lti_tool.reports.exports import Table
-from lti_tool.reports.groups import institution_label
 from lti_tool.reports.items import ItemStats, OutcomeMastery
 from lti_tool.reports.learners import LessonTime, ModuleFunnel, Overview
 
@@ -33,7 +32,7 @@ LEARNER_COLUMNS = ("Learner", "E-mail", "Institution or group", "LTI user id", "
 
 
 def learner_values(row: Any) -> tuple:
-    return (row.name, row.email, institution_label(row.institution, row.email), row.sub, row.status.replace("_", " "),
+    return (row.name, row.email, row.institution, row.sub, row.status.replace("_", " "),
             percent(row.progress), percent(row.score), None if row.passed is None else ("yes" if row.passed else "no"),
             round(row.seconds / 60, 1), row.attempts, row.last_activity)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -85,7 +86,7 @@ def test_filter_choices_table_and_exports_follow_the_institution(tool_app, clien
     assert {r["LTI user id"]: r["Institution or group"] for r in everyone} == {
         "ana": "Ministry of Interior", "boris": "Group B — Subotica", "vera": "Commissariat", "dan": "kirs.gov.rs"}
     for label, expected in (("Ministry of Interior", ["ana"]), ("Group B — Subotica", ["boris"]),
-                            ("kirs.gov.rs", ["dan"]), ("KIRS.gov.rs", ["dan"]), ("mup.gov.rs", []),
+                            ("kirs.gov.rs", ["dan"]), ("KIRS.gov.rs", []), ("mup.gov.rs", []),
                             ("Trainers", []), ("x' OR 1=1 --", []), ("%", [])):
         assert [r["LTI user id"] for r in rows(client, export, launch=trainer, institution=label)] == expected, label
     html = client.get(f"{base}/learners", query_string={"launch": trainer, "institution": "Commissariat"})
@@ -96,6 +97,38 @@ def test_filter_choices_table_and_exports_follow_the_institution(tool_app, clien
     table = [[c.value for c in row] for row in sheet.iter_rows()]
     column = table[0].index("Institution or group")
     assert [r[column] for r in table[1:]] == ["Group B — Subotica"]
+
+
+def page_institutions(client, url: str, **args: str) -> dict[str, str | None]:
+    """Learner name -> the institution line under it in the learner table of the page."""
+    html = client.get(url, query_string=args).get_data(as_text=True)
+    body = html.split('id="learners-table"')[1].split("</tbody>")[0]
+    found = {}
+    for name, rest in re.findall(r'<th scope="row"><a href="[^"]*">([^<]*)</a>(.*?)</th>', body):
+        lines = re.findall(r'<span class="meta">([^<]*)</span>', rest)  # e-mail, then institution
+        found[name] = lines[1] if len(lines) > 1 else None
+    return found
+
+
+@pytest.mark.parametrize(("sub", "label"), [("ana", "Ministry of Interior"), ("dan", "kirs.gov.rs"),
+                                             ("eve", "academy.edu.rs")])
+def test_page_learner_page_exports_and_filter_agree(tool_app, client, course, sub, label):
+    base, trainer = course
+    if sub == "eve":  # the domain follows the last @ and is lower-cased
+        launch(client, "eve", '"eve@home"@Academy.EDU.rs')
+    name = f"Person {sub}"
+    assert page_institutions(client, f"{base}/learners", launch=trainer)[name] == label
+    assert page_institutions(client, f"{base}/learners", launch=trainer, institution=label) == {name: label}
+    exported = rows(client, f"{base}/export/learners.csv", launch=trainer, institution=label)
+    assert [(r["LTI user id"], r["Institution or group"]) for r in exported] == [(sub, label)]
+    xlsx = client.get(f"{base}/export/learners.xlsx", query_string={"launch": trainer, "institution": label})
+    sheet = [[c.value for c in row] for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows()]
+    assert [r[sheet[0].index("Institution or group")] for r in sheet[1:]] == [label]
+    with app_state(tool_app).db.sessions() as session:
+        user_pk = session.scalar(select(LtiUser.id).where(LtiUser.sub == sub))
+    html = client.get(f"{base}/learners/{user_pk}", query_string={"launch": trainer}).get_data(as_text=True)
+    summary = html.split('id="learner-summary"')[1].split("</table>")[0]
+    assert f"<td>{label}</td>" in summary
 
 
 def test_a_later_launch_updates_and_a_silent_one_keeps_it(tool_app, client, course):
