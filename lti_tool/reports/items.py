@@ -133,18 +133,18 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
     response = case(((ranked.c.quiz_id + literal("/") + QuizResponse.question_id).in_(choice_keys),
                      cast(QuizResponse.response, Text)), else_=None)
     per_question: dict[tuple[str, str], list[float]] = {}  # responses, correct, sum P, sum P^2, sum x*P
-    per_quiz: dict[str, list[int]] = {}  # k, responses, seconds summed over responses
+    per_quiz: dict[str, list[int]] = {}  # responses, seconds summed over responses
     answers: dict[tuple[str, str], list[tuple[Any, int, int]]] = {}
     for row in session.execute(  # one scan of the responses, grouped by answer given
             select(ranked.c.quiz_id, QuizResponse.question_id, response.label("response"),
                    func.count().label("chosen"), _total(upper).label("upper"), _total(right).label("correct"),
                    func.sum(ranked.c.points).label("p"), func.sum(ranked.c.points * ranked.c.points).label("pp"),
-                   func.sum(case((right, ranked.c.points), else_=0.0)).label("xp"), func.max(ranked.c.k).label("k"),
+                   func.sum(case((right, ranked.c.points), else_=0.0)).label("xp"),
                    func.sum(ranked.c.seconds).label("seconds"))
             .select_from(joined).group_by(ranked.c.quiz_id, QuizResponse.question_id, response)):
-        quiz_sums = per_quiz.setdefault(row.quiz_id, [int(row.k), 0, 0])
-        quiz_sums[1] += int(row.chosen)
-        quiz_sums[2] += int(row.seconds or 0)
+        quiz_sums = per_quiz.setdefault(row.quiz_id, [0, 0])
+        quiz_sums[0] += int(row.chosen)
+        quiz_sums[1] += int(row.seconds or 0)
         key = (row.quiz_id, row.question_id)
         sums = per_question.setdefault(key, [0, 0, 0.0, 0.0, 0.0])
         for i, value in enumerate((int(row.chosen), int(row.correct), float(row.p or 0), float(row.pp or 0),
@@ -153,7 +153,7 @@ def item_analysis(session: Session, scope: ReportScope, lang: str | None = None)
         answers.setdefault(key, []).append((row.response, int(row.chosen), int(row.upper)))
     found = []
     for quiz, question in scope.questions():
-        _, quiz_responses, quiz_seconds = per_quiz.get(quiz.id, [0, 0, 0])
+        quiz_responses, quiz_seconds = per_quiz.get(quiz.id, [0, 0])
         responses, correct, points, squares, right_points = per_question.get((quiz.id, question.id),
                                                                               [0, 0, 0.0, 0.0, 0.0])
         options = _options(question, lang) if question.type in CHOICE_TYPES else []
