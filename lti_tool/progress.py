@@ -139,21 +139,20 @@ def record_lesson_time(db: Database, settings: Settings, launch: LaunchContext, 
                        lesson: Lesson, seconds: int) -> int:
     """Visible time on an open lesson page, reported by the player (Page Visibility API, sendBeacon).
 
-    Credited at most MAX_BEACON_SECONDS per report and never more than the time since the last credit (or the
-    page's opening), so no sequence of reports adds up to more than the wall-clock time the lesson was open:
-    two tabs share one clock. Stored on the lesson view and the attempt and recorded as an `experienced`
-    statement with result.duration. Returns the seconds credited (0: nothing recorded).
+    The caller (the player's view) refuses a report outside 0..MAX_BEACON_SECONDS. Credited never more than
+    the time since the last credit (or the page's opening), so no sequence of reports adds up to more than the
+    wall-clock time the lesson was open: two tabs share one clock. Stored on the lesson view and the attempt
+    and recorded as an `experienced` statement with result.duration. Returns the seconds credited (0: nothing
+    recorded).
     """
-    if not 0 <= seconds <= MAX_BEACON_SECONDS:
-        raise ValueError(f"seconds must be from 0 to {MAX_BEACON_SECONDS}")
     with db.transaction() as session:
-        attempt = session.scalar(select(Attempt).where(Attempt.user_pk == launch.user_pk,
-                                                       Attempt.resource_link_pk == launch.resource_link_pk))
-        view = session.scalar(select(LessonView).where(LessonView.attempt_id == attempt.id,
-                                                       LessonView.lesson_id == lesson.id,
-                                                       LessonView.module_id == module.id)) if attempt else None
-        if attempt is None or view is None:
+        found = session.execute(
+            select(Attempt, LessonView).join(LessonView, LessonView.attempt_id == Attempt.id)
+            .where(Attempt.user_pk == launch.user_pk, Attempt.resource_link_pk == launch.resource_link_pk,
+                   LessonView.lesson_id == lesson.id, LessonView.module_id == module.id)).first()
+        if found is None:
             raise NotOpened("Open the lesson before reporting time spent on it.")
+        attempt, view = found
         now = utcnow()
         clock = view.timed_at or view.last_viewed_at
         credited = max(0, min(seconds, int((now - _aware(clock)).total_seconds())))

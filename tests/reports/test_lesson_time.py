@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select, update
 
 from lti_tool.models import Attempt, LessonView, utcnow
-from lti_tool.progress import MAX_BEACON_SECONDS
 from lti_tool.reports.timeline import attempt_registration
 from lti_tool.state import app_state
 from tests.reports.conftest import ISSUER
@@ -97,7 +96,20 @@ def test_time_needs_a_launch_an_opened_lesson_and_a_lesson_of_the_activity(app, 
     assert report(client, learner.launch_id, "10", "/play/lesson/m1-basics/nope").status_code == 404
     assert report(client, learner.launch_id, "10", "/play/lesson/m2-other/m1-l1-definition").status_code == 404
     assert client.get(f"{LESSON}/time?launch={learner.launch_id}").status_code == 405
-    assert MAX_BEACON_SECONDS == 600
+
+
+def test_one_report_carries_up_to_600_seconds_and_601_is_refused(app, client, seeded):
+    learner = seeded.launches["D"]
+    open_lesson(client, learner.launch_id)
+    wind_back(app, learner, 1000)  # enough time passed for either report to be credited in full
+    before = lesson_seconds(app, learner)
+    answer = report(client, learner.launch_id, "601")
+    assert answer.status_code == 400 and b"from 0 to 600" in answer.data
+    assert lesson_seconds(app, learner) == before
+    assert report(client, learner.launch_id, "600").status_code == 204
+    view, attempt, timed = lesson_seconds(app, learner)
+    assert (view - before[0], attempt - before[1]) == (600, 600)
+    assert [s["result"]["duration"] for s in timed[len(before[2]):]] == ["PT10M00S"]
 
 
 def test_reports_time_spent_and_averages_include_reading_time(app, client, seeded):
