@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from sqlalchemy import and_, func, literal, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xapi import storage
-from xapi.bulk import copy_rows, writer_position
+from xapi.bulk import copy_rows, insert_new_keys, one_of, writer_position
 from xapi.clock import iso, now_us, to_us
 from xapi.errors import BadRequest, Conflict, InvalidStatement
 from xapi.jsontext import loads
@@ -53,18 +52,6 @@ def _serialize_writers(session: Session) -> None:
         raw = connection.connection.dbapi_connection
         if not raw.in_transaction:
             raw.execute("BEGIN IMMEDIATE")
-
-
-def _insert(session: Session, table, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
-    """Bulk insert. RETURNING makes SQLAlchemy batch the rows into multi-row VALUES ("insertmanyvalues") with a
-    cached statement on every driver; without it psycopg 3 sends one INSERT per row."""
-    if not rows:
-        return
-    dialect = session.connection().dialect.name
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    if ignore_conflicts:
-        stmt = stmt.on_conflict_do_nothing()
-    session.execute(stmt.returning(*table.primary_key.columns), rows).all()
 
 
 def _with_array_context(body: dict) -> dict:
@@ -243,8 +230,9 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
     stored_us = max(now_us(), last_stored_us + 1)
     prepared = [prepare(s, authority=authority, version=version, stored_us=stored_us) for s in statements]
     ids = [p["id"] for p in prepared]
+    st = storage.statement
     existing = {row.id: json.loads(row.body) for row in session.execute(
-        select(storage.statement.c.id, storage.statement.c.body).where(storage.statement.c.id.in_(ids)))}
+        select(st.c.id, st.c.body).where(one_of(session.connection(), st.c.id, ids)))}
     new = []
     for original, item in zip(statements, prepared):
         if item["id"] in existing:
@@ -268,7 +256,7 @@ def _insert_new(session: Session, new: list[dict], seqs: list[int],
             select(st.c.id, st.c.verb_id, storage.statement_index.c.kind, storage.statement_index.c.value,
                    storage.statement_index.c.direct)
             .join(storage.statement_index, storage.statement_index.c.statement_seq == st.c.seq)
-            .where(st.c.id.in_(sorted(refs))))
+            .where(one_of(session.connection(), st.c.id, sorted(refs))))
         for row in rows:
             inherited.setdefault(row.id, []).append((row.kind, row.value, row.direct))
             if row.verb_id != Verb.VOIDED:
@@ -283,7 +271,7 @@ def _insert_new(session: Session, new: list[dict], seqs: list[int],
             elif target in voidable:
                 voided_now.add(target)
     rows, index_rows = [], []
-    definitions: dict[tuple[str, str], dict] = {}
+    definitions: dict[tuple[str, str], tuple[str, str, int, str]] = {}
     for seq, s in zip(seqs, new):
         obj = s["object"]
         kind = obj.get("objectType", "Activity")
@@ -300,18 +288,16 @@ def _insert_new(session: Session, new: list[dict], seqs: list[int],
         for activity_id, definition in _definitions(s):
             text_ = dumps(definition)
             digest = hashlib.sha256(text_.encode()).hexdigest()
-            definitions.setdefault((activity_id, digest), {
-                "activity_id": activity_id, "digest": digest, "first_seq": seq, "definition": text_})
+            definitions.setdefault((activity_id, digest), (activity_id, digest, seq, text_))
     copy_rows(session, st, STATEMENT_COLUMNS, rows)
     copy_rows(session, storage.statement_index, ("kind", "value", "statement_seq", "direct"), index_rows)
-    _insert(session, storage.activity_definition, [definitions[k] for k in sorted(definitions)],
-            ignore_conflicts=True)
-    _insert(session, storage.attachment, [
-        {"sha2": sha, "content_type": attachments[sha][0], "content": attachments[sha][1]}
-        for sha in sorted(attachments)], ignore_conflicts=True)
+    insert_new_keys(session, storage.activity_definition, ("activity_id", "digest", "first_seq", "definition"),
+                    [definitions[k] for k in sorted(definitions)])
+    insert_new_keys(session, storage.attachment, ("sha2", "content_type", "content"),
+                    [(sha, *attachments[sha]) for sha in sorted(attachments)])
     stored_targets = sorted(voided_now - set(batch_by_id))
     if stored_targets:
-        session.execute(update(st).where(st.c.id.in_(stored_targets)).values(voided=True))
+        session.execute(update(st).where(one_of(session.connection(), st.c.id, stored_targets)).values(voided=True))
 
 
 # --- reading -----------------------------------------------------------------------------------------------
