@@ -25,8 +25,8 @@ from lti_tool.models import OutboxMessage, utcnow
 from lti_tool.progress import AGS_SCORE, NoContent
 from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
-from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree
-from scorm.cmi5_launch import (LAUNCH_DATA, SATISFIED_VERB, au_outcome, context_template, launch_data, launch_url,
+from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree, parse_nav_request
+from scorm.cmi5_launch import (LAUNCH_DATA, OUTCOME_VERBS, au_outcome, context_template, launch_data, launch_url,
                                launched_statement, move_on_met, satisfied_statement)
 from xapi import documents
 from xapi.builders import CourseStatements, Learner, actor
@@ -42,12 +42,34 @@ class CommitRefused(PermissionError):
     """The commit is for an attempt of someone else, or of a session already terminated."""
 
 
+class Cmi5Unavailable(LookupError):
+    """The AU cannot be launched here (no embedded LRS), or a fetch URL was used twice / is unknown."""
+
+
+@dataclass(frozen=True)
+class Links:
+    """The URLs the playback hands out, made by the web layer (this module knows no Flask)."""
+
+    content: Callable[[str, str], str]
+    """(package id, item href) -> the URL of the package file on this origin, the item's parameters kept."""
+    fetch: Callable[[int, str], str]
+    """cmi5: (attempt id, nonce) -> the absolute one-time fetch URL of the AU's auth token."""
+    back: str
+    """cmi5 launchMethod OwnWindow: the absolute URL the AU sends the learner back to (returnURL)."""
+
+
 @dataclass(frozen=True)
 class OpenedSession:
+    """A SCO or cmi5 AU the learner opens now: what the player needs to show it, computed once."""
+
     attempt_id: int
-    cmi: dict
-    sco_id: int = 0
+    sco_id: int
+    url: str
+    cmi: dict | None = None
+    """The CMI data scorm-again starts from (None for a cmi5 AU: it reports to the LRS itself)."""
     menu: dict | None = None
+    own_window: bool = False
+    """cmi5 launchMethod OwnWindow: the AU opens in a window of its own, not in the player's frame."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +104,15 @@ def linked_package(session: Session, launch: LaunchContext) -> ScormPackage:
     return package
 
 
+def learner_of(launch: LaunchContext) -> Learner:
+    """The xAPI learner of a launch (actor names and email are used only when the settings allow them)."""
+    return Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email)
+
+
 def _builder(settings: Settings, launch: LaunchContext, package: ScormPackage, registration: str) -> CourseStatements:
     return CourseStatements(
         base_iri=settings.activity_iri_base, course_id=f"pkg-{package.id}", registration=registration,
-        learner=Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email),
+        learner=learner_of(launch),
         with_names=settings.actor_names, course_title={"und": package.title}, language=launch.locale)
 
 
@@ -134,78 +161,113 @@ def menu_of(tree: Tree, scos: list[ScormSco]) -> dict[str, str]:
     return {str(s.id): states.get(s.identifier, "enabled") for s in scos}
 
 
-def navigate(db: Database, settings: Settings, launch: LaunchContext, request: str, *, current: int | None = None,
-             target: int | None = None) -> OpenedSession | NoDelivery:
-    """A navigation request from the player (its menu and buttons) or from the SCO (adl.nav.request): decided
-    by the package's sequencing, then the SCO it delivers is opened (start_session)."""
+@dataclass(frozen=True)
+class PlayerPage:
+    """What the player page shows before any SCO opens."""
+
+    title: str
+    version: str
+    scos: list[dict]
+    """The default organization's items in order: id, title."""
+    menu: dict[str, str]
+    """SCORM 2004: each item's state in the table of contents (menu_of); empty when not sequenced (all enabled)."""
+    flow: bool
+    """The organization allows Continue / Previous."""
+    cmi5: bool
+
+
+def player_page(db: Database, launch: LaunchContext) -> PlayerPage:
+    """The linked package's table of contents for this learner (one read of its items, one sequencing tree)."""
+    with db.sessions() as session:
+        package = linked_package(session, launch)
+        scos = _organization_scos(session, package)
+        tree = sequencing_tree(session, launch, package, scos) if sequenced(package) else None
+        return PlayerPage(title=package.title, version=runtime_version(package.kind),
+                          scos=[{"id": s.id, "title": s.title} for s in scos],
+                          menu=menu_of(tree, scos) if tree is not None else {},
+                          flow=tree is not None and tree.nodes[tree.root]["control"]["flow"],
+                          cmi5=package.kind == "cmi5")
+
+
+def navigate(db: Database, settings: Settings, launch: LaunchContext, request: str, links: Links, *,
+             current: int | None = None, target: int | None = None) -> OpenedSession | NoDelivery:
+    """A navigation request from the player (its menu: a choice of `target`; its buttons) or from the SCO
+    (adl.nav.request as it was set, `{target=ID}choice` included), decided by the package's sequencing, then the
+    SCO or cmi5 AU it delivers is opened: one transaction, one read of the items, one sequencing tree (its menu
+    is the learner's recorded results; opening an attempt records none)."""
+    request, named = parse_nav_request(request)
     if request not in NAV_REQUESTS:
         raise NavigationRefused(f"unknown navigation request {request!r}")
-    with db.sessions() as session:
+    with db.transaction() as session:
         package = linked_package(session, launch)
         scos = _organization_scos(session, package)
         by_pk = {s.id: s for s in scos}
         by_identifier = {s.identifier: s for s in scos}
+        if named is not None:
+            if named not in by_identifier:
+                raise NavigationRefused(f"the activity asked for {named!r}, which is not an item of this package")
+            target = by_identifier[named].id
         if target is not None and target not in by_pk:
             raise NoContent("This item is not part of the linked package.")
-        if not sequenced(package):
-            if request == "start":
-                return start_session(db, settings, launch, scos[0].id) if scos else NoDelivery("empty", True)
-            if request != "choice" or target is None:
-                return NoDelivery("the activity ended", request in ("exitAll", "suspendAll"))
-            return start_session(db, settings, launch, target)
-        tree = sequencing_tree(session, launch, package, scos)
-        current_id = by_pk[current].identifier if current in by_pk else None
-        decision: Decision = tree.request(request, current_id, by_pk[target].identifier if target in by_pk else None)
-        menu = menu_of(tree, scos)
-    if decision.deliver is None or decision.deliver not in by_identifier:
-        return NoDelivery(decision.reason or "nothing to deliver", decision.ended, menu)
-    return start_session(db, settings, launch, by_identifier[decision.deliver].id, checked=True)
-
-
-def start_session(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int, *,
-                  checked: bool = False) -> OpenedSession:
-    """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`.
-
-    In a sequenced package opening a SCO directly is a choice request (refused with NavigationRefused when
-    the sequencing does not allow it) unless `navigate` has just decided it (`checked`)."""
-    with db.transaction() as session:
-        package = linked_package(session, launch)
-        sco = session.get(ScormSco, sco_pk)
-        if sco is None or sco.package_id != package.id:
-            raise NoContent("This item is not part of the linked package.")
-        if sequenced(package) and not checked:
-            sequencing_tree(session, launch, package).choice(sco.identifier, None)
-        version = runtime_version(package.kind)
-        attempt = session.scalar(select(ScormAttempt).where(
-            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
-            ScormAttempt.sco_id == sco.id).order_by(ScormAttempt.number.desc()).limit(1))
-        resumed = attempt is not None and not attempt.finished
-        if not resumed:
-            attempt = ScormAttempt(package_id=package.id, sco_id=sco.id, user_pk=launch.user_pk,
-                                   resource_link_pk=launch.resource_link_pk,
-                                   number=(attempt.number + 1) if attempt else 1, registration=str(uuid.uuid4()),
-                                   cmi={}, completion="unknown", success="unknown", total_seconds=0.0, sessions=0,
-                                   suspended=False, finished=False)
-            session.add(attempt)
-        cmi = resume_cmi(attempt.cmi, version) if resumed else {}
-        attempt.cmi = cmi  # the baseline the next commit is compared with (no interactions: a new session)
-        attempt.sessions += 1
-        attempt.updated_at = utcnow()
-        session.flush()
-        builder = _builder(settings, launch, package, attempt.registration)
-        statements = [builder.session_event(Verb.INITIALIZED, module_id=sco.identifier)]
-        if resumed and attempt.suspended:
-            statements.append(builder.session_event(Verb.RESUMED, module_id=sco.identifier))
-        store_statements(session, statements, authority=tool_authority(settings))
-        loaded = _merge(cmi, _learner_fields(settings, launch, version))
-        if sco.mastery is not None:
-            loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
-                            if version == "scorm12" else {"scaled_passing_score": f"{sco.mastery:g}"})
         menu = None
         if sequenced(package):
-            scos = _organization_scos(session, package)
-            menu = menu_of(sequencing_tree(session, launch, package, scos), scos)
-        return OpenedSession(attempt.id, loaded, sco.id, menu)
+            tree = sequencing_tree(session, launch, package, scos)
+            decision: Decision = tree.request(request, by_pk[current].identifier if current in by_pk else None,
+                                              by_pk[target].identifier if target in by_pk else None)
+            menu = menu_of(tree, scos)
+            chosen = by_identifier.get(decision.deliver or "")
+            if chosen is None:
+                return NoDelivery(decision.reason or "nothing to deliver", decision.ended, menu)
+        else:  # SCORM 1.2 and cmi5: any item can be opened; start opens the first one
+            chosen = scos[0] if request == "start" and scos else None
+            if request == "choice" and target is not None:
+                chosen = by_pk[target]
+            if chosen is None:
+                return NoDelivery("the activity ended", request in ("exitAll", "suspendAll"))
+        if package.kind == "cmi5":
+            return _launch_au(session, settings, launch, package, chosen, links)
+        return _open_sco(session, settings, launch, package, chosen, links, menu)
+
+
+def _latest_attempt(session: Session, launch: LaunchContext, sco: ScormSco) -> ScormAttempt | None:
+    return session.scalar(select(ScormAttempt).where(
+        ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
+        ScormAttempt.sco_id == sco.id).order_by(ScormAttempt.number.desc()).limit(1))
+
+
+def _new_attempt(session: Session, launch: LaunchContext, sco: ScormSco, number: int,
+                 registration: str) -> ScormAttempt:
+    attempt = ScormAttempt(package_id=sco.package_id, sco_id=sco.id, user_pk=launch.user_pk,
+                           resource_link_pk=launch.resource_link_pk, number=number, registration=registration,
+                           cmi={}, completion="unknown", success="unknown", total_seconds=0.0, sessions=0,
+                           suspended=False, finished=False)
+    session.add(attempt)
+    return attempt
+
+
+def _open_sco(session: Session, settings: Settings, launch: LaunchContext, package: ScormPackage, sco: ScormSco,
+              links: Links, menu: dict | None) -> OpenedSession:
+    """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`."""
+    version = runtime_version(package.kind)
+    attempt = _latest_attempt(session, launch, sco)
+    resumed = attempt is not None and not attempt.finished
+    if not resumed:
+        attempt = _new_attempt(session, launch, sco, (attempt.number + 1) if attempt else 1, str(uuid.uuid4()))
+    cmi = resume_cmi(attempt.cmi, version) if resumed else {}
+    attempt.cmi = cmi  # the baseline the next commit is compared with (no interactions: a new session)
+    attempt.sessions += 1
+    attempt.updated_at = utcnow()
+    session.flush()
+    builder = _builder(settings, launch, package, attempt.registration)
+    statements = [builder.session_event(Verb.INITIALIZED, module_id=sco.identifier)]
+    if resumed and attempt.suspended:
+        statements.append(builder.session_event(Verb.RESUMED, module_id=sco.identifier))
+    store_statements(session, statements, authority=tool_authority(settings))
+    loaded = _merge(cmi, _learner_fields(settings, launch, version))
+    if sco.mastery is not None:
+        loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
+                        if version == "scorm12" else {"scaled_passing_score": f"{sco.mastery:g}"})
+    return OpenedSession(attempt.id, sco.id, links.content(package.id, sco.href), loaded, menu)
 
 
 def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict:
@@ -293,19 +355,8 @@ def _queue_score(session: Session, launch: LaunchContext, package: ScormPackage,
 
 # --- cmi5 packages -----------------------------------------------------------------------------------------
 
-class Cmi5Unavailable(LookupError):
-    """The AU cannot be launched here (no embedded LRS), or a fetch URL was used twice / is unknown."""
-
-
-@dataclass(frozen=True)
-class Cmi5Launch:
-    attempt_id: int
-    url: str
-
-
 def _cmi5_actor(settings: Settings, launch: LaunchContext) -> dict:
-    learner = Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email)
-    return actor(learner, with_names=settings.actor_names).as_version("1.0.3")
+    return actor(learner_of(launch), with_names=settings.actor_names).as_version("1.0.3")
 
 
 def _course_registration(session: Session, launch: LaunchContext, package: ScormPackage) -> str:
@@ -316,52 +367,43 @@ def _course_registration(session: Session, launch: LaunchContext, package: Scorm
     return first or str(uuid.uuid4())
 
 
-def cmi5_launch(db: Database, settings: Settings, launch: LaunchContext, sco_pk: int, *, content_url: str,
-                fetch_url: Callable[[int, str], str], return_url: str | None = None) -> Cmi5Launch:
+def _launch_au(session: Session, settings: Settings, launch: LaunchContext, package: ScormPackage, sco: ScormSco,
+               links: Links) -> OpenedSession:
     """Launch an AU the way a cmi5 LMS does: a session credential for the embedded LRS behind a one-time fetch
     URL, LMS.LaunchData written, `launched` stored, then the AU's URL with endpoint/fetch/actor/registration/
     activityId (cmi5 8.1, 10.2)."""
     if not settings.lrs_enabled:
         raise Cmi5Unavailable("cmi5 packages need the embedded LRS (MIRCO_LRS_ENABLED).")
-    with db.transaction() as session:
-        package = linked_package(session, launch)
-        sco = session.get(ScormSco, sco_pk)
-        if sco is None or sco.package_id != package.id or package.kind != "cmi5":
-            raise NoContent("This item is not an AU of the linked cmi5 package.")
-        au = sco.extra or {}
-        activity_id = au.get("activityId") or sco.identifier
-        registration = _course_registration(session, launch, package)
-        attempt = session.scalar(select(ScormAttempt).where(
-            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
-            ScormAttempt.sco_id == sco.id).order_by(ScormAttempt.number.desc()).limit(1))
-        if attempt is None:
-            attempt = ScormAttempt(package_id=package.id, sco_id=sco.id, user_pk=launch.user_pk,
-                                   resource_link_pk=launch.resource_link_pk, number=1, registration=registration,
-                                   cmi={}, completion="unknown", success="unknown", total_seconds=0.0, sessions=0,
-                                   suspended=False, finished=False)
-            session.add(attempt)
-        previous = (attempt.cmi or {}).get("cmi5", {})
-        if previous.get("key"):  # one live credential per AU and learner: the previous session's ends now
-            disable_client(session, previous["key"])
-        session_id, nonce = str(uuid.uuid4()), secrets.token_urlsafe(24)
-        key, secret = add_client(session, f"cmi5 session {session_id}",
-                                 ["statements/write", "statements/read/mine", "state"])
-        attempt.cmi = {"cmi5": {"session": session_id, "nonce": nonce, "key": key,
-                                "token": base64.b64encode(f"{key}:{secret}".encode()).decode()}}
-        attempt.sessions += 1
-        attempt.updated_at = utcnow()
-        session.flush()
-        who = _cmi5_actor(settings, launch)
-        template = context_template(session_id, au.get("courseId") or package.identifier)
-        url = launch_url(content_url, endpoint=settings.base_url.rstrip("/") + "/xapi/",
-                         fetch=fetch_url(attempt.id, nonce), registration=registration, actor=who,
-                         activity_id=activity_id)
-        data = launch_data(template, au, sco.mastery, return_url)
-        documents.put(session, documents.DocumentKey("state", activity_id, agent_key(who), registration.lower()),
-                      LAUNCH_DATA, "application/json", json.dumps(data).encode(), documents.Preconditions())
-        store_statements(session, [launched_statement(who, activity_id, registration, template, au, url,
-                                                      sco.mastery)], authority=tool_authority(settings))
-        return Cmi5Launch(attempt.id, url)
+    au = sco.extra or {}
+    activity_id = au.get("activityId") or sco.identifier
+    own_window = au.get("launchMethod") == "OwnWindow"
+    registration = _course_registration(session, launch, package)
+    attempt = _latest_attempt(session, launch, sco)
+    if attempt is None:
+        attempt = _new_attempt(session, launch, sco, 1, registration)
+    previous = (attempt.cmi or {}).get("cmi5", {})
+    if previous.get("key"):  # one live credential per AU and learner: the previous session's ends now
+        disable_client(session, previous["key"])
+    session_id, nonce = str(uuid.uuid4()), secrets.token_urlsafe(24)
+    key, secret = add_client(session, f"cmi5 session {session_id}",
+                             ["statements/write", "statements/read/mine", "state"])
+    attempt.cmi = {"cmi5": {"session": session_id, "nonce": nonce, "key": key,
+                            "token": base64.b64encode(f"{key}:{secret}".encode()).decode()}}
+    attempt.sessions += 1
+    attempt.updated_at = utcnow()
+    session.flush()
+    who = _cmi5_actor(settings, launch)
+    template = context_template(session_id, au.get("courseId") or package.identifier)
+    base = settings.base_url.rstrip("/")
+    url = launch_url(base + links.content(package.id, sco.href), endpoint=base + "/xapi/",
+                     fetch=links.fetch(attempt.id, nonce), registration=registration, actor=who,
+                     activity_id=activity_id)
+    data = launch_data(template, au, sco.mastery, links.back if own_window else None)
+    documents.put(session, documents.DocumentKey("state", activity_id, agent_key(who), registration.lower()),
+                  LAUNCH_DATA, "application/json", json.dumps(data).encode(), documents.Preconditions())
+    store_statements(session, [launched_statement(who, activity_id, registration, template, au, url,
+                                                  sco.mastery)], authority=tool_authority(settings))
+    return OpenedSession(attempt.id, sco.id, url, own_window=own_window)
 
 
 def cmi5_fetch(db: Database, attempt_id: int, nonce: str) -> str:
@@ -390,7 +432,8 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
         if not attempts:
             return []
         registration = attempts[0].registration
-        found = statements_by_registration(session, registration)
+        # only the verbs that decide: not every answered / progressed statement the AUs sent
+        found = [s for verb in OUTCOME_VERBS for s in statements_by_registration(session, registration, verb=verb)]
         who = _cmi5_actor(settings, launch)
         changed = False
         new_statements = []
@@ -423,8 +466,8 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
         for sco in package.scos:
             for block in (sco.extra or {}).get("blocks", []):
                 blocks.setdefault(block, []).append(sco)
-        already = {(s.get("object") or {}).get("id") for s in found
-                   if (s.get("verb") or {}).get("id") == SATISFIED_VERB}
+        already = {(s.get("object") or {}).get("id")
+                   for s in statements_by_registration(session, registration, verb=Verb.SATISFIED)}
         latest = max(attempts, key=lambda a: a.id)
         session_id = (latest.cmi or {}).get("cmi5", {}).get("session") or str(uuid.uuid4())
         for block, members in blocks.items():  # cmi5 9.3.9: satisfied for each block, then the course

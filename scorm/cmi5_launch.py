@@ -6,6 +6,7 @@ Pure functions over dicts: the caller stores documents and statements in its own
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -13,16 +14,14 @@ from urllib.parse import urlencode
 
 from xapi.vocabulary import Cmi5, Extension, Verb
 
-MOVE_ON = ("Completed", "Passed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 LAUNCH_DATA = "LMS.LaunchData"
-SATISFIED_VERB = Verb.SATISFIED
+OUTCOME_VERBS = (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)
+"""The verbs `au_outcome` reads: the LMS needs no other statement of the AU to decide its moveOn."""
 
 
 def launch_url(content_url: str, *, endpoint: str, fetch: str, registration: str, actor: Mapping[str, Any],
                activity_id: str) -> str:
     """cmi5 8.1: the AU's URL with endpoint, fetch, actor, registration and activityId appended."""
-    import json
-
     query = urlencode({"endpoint": endpoint, "fetch": fetch, "actor": json.dumps(actor, separators=(",", ":")),
                        "registration": registration, "activityId": activity_id})
     return content_url + ("&" if "?" in content_url else "?") + query
@@ -77,7 +76,7 @@ def satisfied_statement(actor: Mapping[str, Any], object_id: str, object_type: s
                         session_id: str) -> dict:
     """cmi5 9.3.9: `satisfied`, sent by the LMS when the moveOn criteria of a block's / the course's AUs are met."""
     return {"id": str(uuid.uuid4()), "actor": dict(actor),
-            "verb": {"id": SATISFIED_VERB, "display": {"en-US": "satisfied"}},
+            "verb": {"id": Verb.SATISFIED, "display": {"en-US": "satisfied"}},
             "object": {"id": object_id, "objectType": "Activity",
                        "definition": {"type": object_type}},
             "context": _context({"extensions": {Extension.SESSION_ID: session_id}}, registration, move_on=True)}
@@ -89,8 +88,6 @@ class AuOutcome:
     passed: bool = False
     failed: bool = False
     scaled: float | None = None
-    terminated: bool = False
-    satisfied_sent: bool = False
 
 
 def _is_cmi5(statement: Mapping[str, Any]) -> bool:
@@ -99,10 +96,13 @@ def _is_cmi5(statement: Mapping[str, Any]) -> bool:
 
 
 def au_outcome(statements: Iterable[Mapping[str, Any]], activity_id: str, mastery: float | None) -> AuOutcome:
-    """What the AU's cmi5-defined statements (one registration) say: a `passed` below the mastery score does
-    not count (cmi5 9.3.5: the LMS must not accept it as passing)."""
-    completed = passed = failed = terminated = satisfied = False
-    scaled = None
+    """What the AU's cmi5-defined statements (one registration, oldest first within each verb) say: a `passed`
+    below the mastery score does not count (cmi5 9.3.5: the LMS must not accept it as passing). The score is the
+    last one of the passing statements, else of the failing ones, so the order across verbs does not matter
+    (the caller may read each verb on its own)."""
+    completed = False
+    passing: list[float | None] = []
+    failing: list[float | None] = []
     for statement in statements:
         if (statement.get("object") or {}).get("id") != activity_id or not _is_cmi5(statement):
             continue
@@ -112,14 +112,11 @@ def au_outcome(statements: Iterable[Mapping[str, Any]], activity_id: str, master
         if verb == Verb.COMPLETED:
             completed = True
         elif verb == Verb.PASSED and (mastery is None or (score is not None and score >= mastery)):
-            passed, scaled = True, score if score is not None else scaled
+            passing.append(score)
         elif verb == Verb.FAILED:
-            failed, scaled = True, score if score is not None and not passed else scaled
-        elif verb == Verb.TERMINATED:
-            terminated = True
-        elif verb == SATISFIED_VERB:
-            satisfied = True
-    return AuOutcome(completed, passed, failed and not passed, scaled, terminated, satisfied)
+            failing.append(score)
+    scores = [s for s in (passing or failing) if s is not None]
+    return AuOutcome(completed, bool(passing), bool(failing) and not passing, scores[-1] if scores else None)
 
 
 def move_on_met(move_on: str, outcome: AuOutcome) -> bool:

@@ -26,13 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-DEFAULTS: dict[str, Any] = {
-    "control": {"choice": True, "choiceExit": True, "flow": False, "forwardOnly": False},
-    "attemptLimit": None, "pre": [], "objectives": {"primary": None, "list": {}},
-    "rollup": {"objectiveSatisfied": True, "progressCompletion": True, "weight": 1.0, "rules": []},
-    "delivery": {"tracked": True, "completionSetByContent": False, "objectiveSetByContent": False},
-}
-
+from scorm.sequencing_read import default_sequencing
 
 @dataclass(frozen=True)
 class LeafRecord:
@@ -59,6 +53,27 @@ class Status:
     limit_exceeded: bool = False
 
 
+SUCCESS = {"passed": True, "failed": False}
+"""success_status -> satisfied (anything else: unknown)."""
+
+
+def _by_measure(spec: Mapping[str, Any], measure: float) -> bool:
+    """satisfiedByMeasure: the measure reaches the objective's minNormalizedMeasure (1.0 when not given)."""
+    return measure >= (spec.get("minMeasure") if spec.get("minMeasure") is not None else 1.0)
+
+
+def _condition_value(name: str, satisfied: bool | None, measure: float | None, status: Status,
+                     threshold: float = 0.0) -> bool:
+    """One rule condition (precondition or rollup) from an activity's objective and status."""
+    return {"satisfied": satisfied is True, "objectiveStatusKnown": satisfied is not None,
+            "objectiveMeasureKnown": measure is not None,
+            "objectiveMeasureGreaterThan": measure is not None and measure > threshold,
+            "objectiveMeasureLessThan": measure is not None and measure < threshold,
+            "completed": status.completed is True, "activityProgressKnown": status.completed is not None,
+            "attempted": status.attempted, "attemptLimitExceeded": status.limit_exceeded,
+            "always": True}.get(name, False)
+
+
 @dataclass(frozen=True)
 class Decision:
     deliver: str | None
@@ -76,7 +91,8 @@ class Tree:
     """An organization's activity tree (as scorm.sequencing_read stores it) with the learner's state."""
 
     def __init__(self, nodes: list[dict], records: Mapping[str, LeafRecord]) -> None:
-        self.nodes = {n["id"]: {**DEFAULTS, **n} for n in nodes}
+        defaults = default_sequencing()  # nodes built by hand (flat trees, tests, benchmarks) may leave them out
+        self.nodes = {n["id"]: {**defaults, **n} for n in nodes}
         self.order = [n["id"] for n in nodes]
         self.root = self.order[0]
         self.children: dict[str, list[str]] = {n: [] for n in self.order}
@@ -111,7 +127,7 @@ class Tree:
         node, record = self.nodes[node_id], self.records.get(node_id, LeafRecord())
         status = Status(attempted=record.attempts > 0, measure=record.measure)
         status.completed = {"completed": True, "incomplete": False}.get(record.completion)
-        status.satisfied = {"passed": True, "failed": False}.get(record.success)
+        status.satisfied = SUCCESS.get(record.success)
         delivery = node["delivery"]
         if record.ended and status.completed is None and not delivery["completionSetByContent"]:
             status.completed = True  # SN End Attempt Process: the LMS completes what the content did not
@@ -119,25 +135,26 @@ class Tree:
             status.satisfied = True
         primary = node["objectives"]["list"].get(node["objectives"]["primary"] or "", {})
         if primary.get("satisfiedByMeasure") and status.measure is not None:
-            status.satisfied = status.measure >= (primary.get("minMeasure") if primary.get("minMeasure") is not None
-                                                  else 1.0)
+            status.satisfied = _by_measure(primary, status.measure)
         limit = node["attemptLimit"]
         status.limit_exceeded = bool(limit) and record.attempts >= limit and not record.open
         return status
 
+    def _own_objective(self, node_id: str, key: str) -> tuple[bool | None, float | None]:
+        """(satisfied, measure) of an objective as the activity itself knows it: the primary one is the activity's
+        status, the others what the SCO set in cmi.objectives."""
+        if key == (self.nodes[node_id]["objectives"]["primary"] or ""):
+            return self.status[node_id].satisfied, self.status[node_id].measure
+        success, measure = self.records.get(node_id, LeafRecord()).objectives.get(key, ("unknown", None))
+        return SUCCESS.get(success), measure
+
     def objective(self, node_id: str, objective_id: str | None) -> tuple[bool | None, float | None]:
         """(satisfied, measure) of one of the activity's objectives (None: the primary one), after reading maps."""
-        node, status = self.nodes[node_id], self.status[node_id]
-        objectives = node["objectives"]
+        objectives = self.nodes[node_id]["objectives"]
         key = objective_id if objective_id is not None else (objectives["primary"] or "")
         spec = objectives["list"].get(key)
-        is_primary = objective_id is None or key == (objectives["primary"] or "")
-        if is_primary:
-            satisfied, measure = status.satisfied, status.measure
-        else:
-            record = self.records.get(node_id, LeafRecord())
-            success, measure = record.objectives.get(key, ("unknown", None))
-            satisfied = {"passed": True, "failed": False}.get(success)
+        is_primary = key == (objectives["primary"] or "")
+        satisfied, measure = self._own_objective(node_id, key)
         for mapping in (spec or {}).get("maps", []):
             shared = self.globals.get(mapping["target"], {})
             if mapping["readSatisfied"] and shared.get("satisfied") is not None:
@@ -145,18 +162,12 @@ class Tree:
             if mapping["readMeasure"] and shared.get("measure") is not None:
                 measure = shared["measure"]
         if spec and spec.get("satisfiedByMeasure") and measure is not None and not is_primary:
-            satisfied = measure >= (spec.get("minMeasure") if spec.get("minMeasure") is not None else 1.0)
+            satisfied = _by_measure(spec, measure)
         return satisfied, measure
 
     def _write_globals(self, node_id: str) -> None:
-        node = self.nodes[node_id]
-        record = self.records.get(node_id, LeafRecord())
-        for key, spec in node["objectives"]["list"].items():
-            if key == (node["objectives"]["primary"] or ""):
-                satisfied, measure = self.status[node_id].satisfied, self.status[node_id].measure
-            else:
-                success, measure = record.objectives.get(key, ("unknown", None))
-                satisfied = {"passed": True, "failed": False}.get(success)
+        for key, spec in self.nodes[node_id]["objectives"]["list"].items():
+            satisfied, measure = self._own_objective(node_id, key)
             for mapping in spec.get("maps", []):
                 shared = self.globals.setdefault(mapping["target"], {"satisfied": None, "measure": None})
                 if mapping["writeSatisfied"] and satisfied is not None:
@@ -196,8 +207,7 @@ class Tree:
         rules = node["rollup"]["rules"]
         primary = node["objectives"]["list"].get(node["objectives"]["primary"] or "", {})
         if primary.get("satisfiedByMeasure") and status.measure is not None:
-            status.satisfied = status.measure >= (primary.get("minMeasure") if primary.get("minMeasure") is not None
-                                                  else 1.0)
+            status.satisfied = _by_measure(primary, status.measure)
         elif primary.get("satisfiedByMeasure"):
             status.satisfied = None
         else:
@@ -224,19 +234,14 @@ class Tree:
                 result = action == positive
         return result
 
-    def _child_condition(self, child: str, condition: str) -> bool:
-        status = self.status[child]
-        return {"satisfied": status.satisfied is True, "objectiveStatusKnown": status.satisfied is not None,
-                "objectiveMeasureKnown": status.measure is not None, "completed": status.completed is True,
-                "activityProgressKnown": status.completed is not None, "attempted": status.attempted,
-                "attemptLimitExceeded": status.limit_exceeded, "never": False}.get(condition, False)
-
     def _rule_holds(self, rule: dict, children: list[str]) -> bool:
         if not children:
             return False
 
         def holds(child: str) -> bool:
-            results = [self._child_condition(child, c["condition"]) != c["not"] for c in rule["conditions"]]
+            status = self.status[child]
+            results = [_condition_value(c["condition"], status.satisfied, status.measure, status) != c["not"]
+                       for c in rule["conditions"]]
             return bool(results) and (any(results) if rule["any"] else all(results))
 
         matching = sum(1 for child in children if holds(child))
@@ -247,21 +252,11 @@ class Tree:
     # --- preconditions -------------------------------------------------------------------------------------
 
     def _condition(self, node_id: str, condition: dict) -> bool:
-        name = condition["condition"]
         status = self.status[node_id]
-        if name in ("satisfied", "objectiveStatusKnown", "objectiveMeasureKnown", "objectiveMeasureGreaterThan",
-                    "objectiveMeasureLessThan"):
-            satisfied, measure = self.objective(node_id, condition["objective"]) if not self.children[node_id] \
-                else (status.satisfied, status.measure)
-            value = {"satisfied": satisfied is True, "objectiveStatusKnown": satisfied is not None,
-                     "objectiveMeasureKnown": measure is not None,
-                     "objectiveMeasureGreaterThan": measure is not None and measure > condition["threshold"],
-                     "objectiveMeasureLessThan": measure is not None and measure < condition["threshold"]}[name]
-        else:
-            value = {"completed": status.completed is True, "activityProgressKnown": status.completed is not None,
-                     "attempted": status.attempted, "attemptLimitExceeded": status.limit_exceeded,
-                     "always": True}.get(name, False)
-        return value != condition["not"]
+        satisfied, measure = self.objective(node_id, condition["objective"]) if not self.children[node_id] \
+            else (status.satisfied, status.measure)
+        return _condition_value(condition["condition"], satisfied, measure, status,
+                                condition["threshold"]) != condition["not"]
 
     def precondition(self, node_id: str, actions: set[str]) -> str | None:
         """The first precondition rule action among `actions` whose conditions hold, or None."""
@@ -281,6 +276,10 @@ class Tree:
             return f"{self.title(node_id)!r} has no attempt left (limit {self.nodes[node_id]['attemptLimit']})"
         return None
 
+    def _path(self, leaf: str) -> list[str]:
+        """The leaf and its clusters below the root (the root's own rules do not gate its activities)."""
+        return [leaf] + self.ancestors(leaf)[:-1]
+
     def title(self, node_id: str) -> str:
         return self.nodes[node_id].get("title") or node_id
 
@@ -290,7 +289,7 @@ class Tree:
         """Each leaf: `enabled`, `disabled` or `hidden` for a choice request from the table of contents."""
         found = {}
         for leaf in self.leaves:
-            path = [leaf] + self.ancestors(leaf)[:-1]
+            path = self._path(leaf)
             if any(self.precondition(n, {"hiddenFromChoice"}) for n in path):
                 found[leaf] = "hidden"
             elif any(not self.nodes[p]["control"]["choice"] for p in self.ancestors(leaf)) or \
@@ -318,7 +317,7 @@ class Tree:
                 if not self.nodes[ancestor]["control"]["choiceExit"]:
                     raise NavigationRefused(f"{self.title(ancestor)!r} must be finished before choosing elsewhere "
                                             "(choiceExit=false)")
-        for node_id in [target] + self.ancestors(target)[:-1]:
+        for node_id in self._path(target):
             if self.precondition(node_id, {"hiddenFromChoice"}):
                 raise NavigationRefused(f"{self.title(node_id)!r} is hidden from choice")
             reason = self.blocked(node_id)
@@ -338,7 +337,7 @@ class Tree:
         index = start
         while 0 <= index < len(self.leaves):
             leaf = self.leaves[index]
-            path = [leaf] + self.ancestors(leaf)[:-1]
+            path = self._path(leaf)
             self._flow_allowed(leaf, None)
             if any(self.precondition(n, {"skip"}) for n in path):
                 index += step

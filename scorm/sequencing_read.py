@@ -63,7 +63,10 @@ class SequencingReader:
         return parts
 
     def read(self, owner: etree._Element) -> dict[str, Any]:
-        parts = self._parts(owner)
+        """The sequencing of an organization or an item, the specification's defaults where it declares none."""
+        return self._settings(self._parts(owner))
+
+    def _settings(self, parts: dict[str, etree._Element]) -> dict[str, Any]:
         control = parts.get("controlMode")
         limits = parts.get("limitConditions")
         delivery = parts.get("deliveryControls")
@@ -158,6 +161,12 @@ class SequencingReader:
                           "any": group is None or group.get("conditionCombination", "any") == "any",
                           "conditions": conditions})
         return found
+
+
+def default_sequencing() -> dict[str, Any]:
+    """The sequencing of an activity that declares none (scorm.sequencing fills nodes built without a manifest
+    with it), from the same code that reads manifests, so the defaults are written once."""
+    return SequencingReader(etree.Element("manifest"))._settings({})
 
 
 def read_organization_tree(reader: SequencingReader, organization: etree._Element, cp: str) -> list[dict]:

@@ -31,11 +31,6 @@
     });
   }
 
-  function parseNav(value) {  // "{target=ITEM}choice" -> {request: "choice", target: "ITEM"}
-    var match = /^\{target=([^}]*)\}(.*)$/.exec(value || "");
-    return match ? {request: match[2], target: match[1]} : {request: value || "", target: null};
-  }
-
   async function request(nav, target) {
     await blank();
     var url = config.sessionUrl.replace("/session/0", "/session/" + (target || 0)) + "&nav=" + encodeURIComponent(nav) +
@@ -75,18 +70,11 @@
       window.API_1484_11 = api;
       api.on("SetValue.adl.nav.request", function (element, value) { pendingNav = value; });
       api.on("Terminate", function () {
-        if (leaving) return;
-        var nav = parseNav(pendingNav);
-        if (!nav.request || nav.request === "_none_") return;
+        var nav = pendingNav;
+        if (leaving || !nav || nav === "_none_") return;
         setTimeout(async function () {  // after the terminating commit has reached the tool
           if (api.whenCommitsSettled) await api.whenCommitsSettled({timeoutMs: 4000});
-          var target = null;
-          if (nav.target) {
-            var found = config.scos.filter(function (s) { return s.identifier === nav.target; })[0];
-            if (!found) { say(status.dataset.unknown); return; }
-            target = found.id;
-          }
-          request(nav.request, target);
+          request(nav, null);  // as the SCO set it ({target=ID}choice too): the tool reads and decides it
         }, 0);
       });
     }
@@ -103,9 +91,8 @@
   function sync() {  // cmi5: moveOn, `satisfied` and the grade follow from the statements in the LRS
     return fetch(config.syncUrl, {method: "POST", keepalive: true}).catch(function () {});
   }
-  if (config.syncUrl) {
+  if (config.syncUrl) {  // when the player loads (below), when the AU is left, and when the page goes away
     frame.addEventListener("load", function () { if (frame.src.indexOf("about:blank") === 0 || !current) sync(); });
-    setInterval(sync, 15000);
     window.addEventListener("pagehide", function () { navigator.sendBeacon(config.syncUrl); });
   }
 
@@ -115,8 +102,5 @@
   document.querySelectorAll("[data-nav]").forEach(function (button) {
     button.addEventListener("click", function () { request(button.getAttribute("data-nav"), null); });
   });
-  showMenu(config.menu);
-  (config.syncUrl ? sync() : Promise.resolve()).then(function () {
-    if (config.scos.length) request("start", null);
-  });
+  (config.syncUrl ? sync() : Promise.resolve()).then(function () { request("start", null); });
 })();

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
     url_for
-from sqlalchemy import select
 
 from lti_tool.identity import current_learner, require_launch
 from lti_tool.progress import NoContent
-from lti_tool.scorm_playback import Cmi5Unavailable, CommitRefused, NoDelivery, cmi5_fetch, cmi5_launch, cmi5_sync, \
-    linked_package, menu_of, navigate, package_id_of, record_commit, runtime_version, sequenced, sequencing_tree
+from lti_tool.scorm_playback import Cmi5Unavailable, CommitRefused, Links, NoDelivery, cmi5_fetch, cmi5_sync, \
+    navigate, package_id_of, player_page, record_commit
 from lti_tool.state import app_state
-from scorm.models import ScormSco
 from scorm.sequencing import NavigationRefused
 from xapi.errors import InvalidStatement
 
@@ -34,28 +32,16 @@ def _refusal(status: int, message: str) -> tuple[Response, int]:
 @require_launch()
 def play():  # type: ignore[no-untyped-def]
     launch = current_learner()
-    state = app_state()
-    with state.db.sessions() as session:
-        try:
-            package = linked_package(session, launch)
-        except NoContent as exc:
-            abort(404, description=str(exc))
-        scos = list(session.scalars(select(ScormSco).where(
-            ScormSco.package_id == package.id, ScormSco.organization == package.default_organization)
-            .order_by(ScormSco.position)))
-        tree = sequencing_tree(session, launch, package, scos) if sequenced(package) else None
-        flow = tree is not None and tree.nodes[tree.root]["control"]["flow"]
-        config = {
-            "version": runtime_version(package.kind),
-            "scos": [{"id": s.id, "title": s.title, "identifier": s.identifier} for s in scos],
-            "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
-            "menu": menu_of(tree, scos) if tree is not None else None,
-            "flow": flow,
-            "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id)
-            if package.kind == "cmi5" else None,
-        }
-        return render_template("scorm/play.html", package=package, scos=scos, config=config, flow=flow,
-                               menu=config["menu"] or {})
+    try:
+        page = player_page(app_state().db, launch)
+    except NoContent as exc:
+        abort(404, description=str(exc))
+    config = {
+        "version": page.version,
+        "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
+        "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id) if page.cmi5 else None,
+    }
+    return render_template("scorm/play.html", page=page, config=config)
 
 
 def _content_url(package_id: str, href: str) -> str:
@@ -64,63 +50,36 @@ def _content_url(package_id: str, href: str) -> str:
     return url_for("scorm_play.content", package_id=package_id, path=href[:cut]) + href[cut:]
 
 
+def _links(launch_id: str) -> Links:
+    base = app_state().settings.base_url.rstrip("/")
+    return Links(content=_content_url,
+                 fetch=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view", attempt_id=attempt,
+                                                             nonce=nonce),
+                 back=base + url_for("scorm_play.play", launch=launch_id))
+
+
 @bp.post("/session/<int:sco_pk>")
 @require_launch()
 def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
-    """Open a SCO. `nav` is the navigation request (choice of `sco_pk` by default; start, continue, previous,
-    exit, exitAll, suspendAll with `sco_pk` 0) and `from` the SCO the learner leaves."""
+    """Open a SCO or cmi5 AU. `nav` is the navigation request: a choice of `sco_pk` by default (the menu);
+    start, continue, previous, exit, exitAll, suspendAll, or what a SCO set in adl.nav.request
+    (`{target=ID}choice`), with `sco_pk` 0; `from` is the SCO the learner leaves."""
     launch = current_learner()
     state = app_state()
     nav = request.args.get("nav", "choice")
-    current = request.args.get("from", type=int)
-    with state.db.sessions() as session:
-        try:
-            package = linked_package(session, launch)
-        except NoContent as exc:
-            return _refusal(404, str(exc))
-        cmi5 = package.kind == "cmi5"
-        if cmi5 and nav == "start":  # the AU list is read only for a cmi5 "start", not on every SCO opening
-            sco_pk = min(((s.position, s.id) for s in package.scos), default=(0, 0))[1]
-    if cmi5:
-        return _open_au(launch, sco_pk if nav in ("choice", "start") else 0, nav)
     try:
-        opened = navigate(state.db, state.settings, launch, nav, current=current,
-                          target=sco_pk if nav == "choice" else None)
+        opened = navigate(state.db, state.settings, launch, nav, _links(launch.launch_id),
+                          current=request.args.get("from", type=int), target=sco_pk if nav == "choice" else None)
     except NoContent as exc:
         return _refusal(404, str(exc))
-    except NavigationRefused as exc:
+    except (NavigationRefused, Cmi5Unavailable) as exc:
         return _refusal(409, str(exc))
     if isinstance(opened, NoDelivery):
         return jsonify(attempt=None, reason=opened.reason, ended=opened.ended, menu=opened.menu)
-    with state.db.sessions() as session:
-        sco = session.get(ScormSco, opened.sco_id)
-        url = _content_url(sco.package_id, sco.href)
-    return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=url, menu=opened.menu,
-                   commitUrl=url_for("scorm_play.commit", attempt_id=opened.attempt_id, launch=launch.launch_id))
-
-
-def _open_au(launch, sco_pk: int, nav: str):  # type: ignore[no-untyped-def]
-    """cmi5: no SCORM runtime; the AU gets its launch URL (its own statements go to the LRS)."""
-    state = app_state()
-    if not sco_pk:
-        return jsonify(attempt=None, reason="the activity ended", ended=nav in ("exitAll", "suspendAll"), menu=None)
-    with state.db.sessions() as session:
-        sco = session.get(ScormSco, sco_pk)
-        content = _content_url(sco.package_id, sco.href) if sco is not None else ""
-        own_window = sco is not None and (sco.extra or {}).get("launchMethod") == "OwnWindow"
-    base = state.settings.base_url.rstrip("/")
-    try:
-        opened = cmi5_launch(state.db, state.settings, launch, sco_pk, content_url=base + content,
-                             fetch_url=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view",
-                                                                             attempt_id=attempt, nonce=nonce),
-                             return_url=base + url_for("scorm_play.play", launch=launch.launch_id)
-                             if own_window else None)
-    except NoContent as exc:
-        return _refusal(404, str(exc))
-    except Cmi5Unavailable as exc:
-        return _refusal(409, str(exc))
-    return jsonify(attempt=opened.attempt_id, sco=sco_pk, url=opened.url, menu=None, cmi=None, commitUrl=None,
-                   ownWindow=own_window)
+    commit_url = None if opened.cmi is None else url_for("scorm_play.commit", attempt_id=opened.attempt_id,
+                                                         launch=launch.launch_id)
+    return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=opened.url, menu=opened.menu,
+                   commitUrl=commit_url, ownWindow=opened.own_window)
 
 
 @bp.post("/cmi5/fetch/<int:attempt_id>/<nonce>")
@@ -141,8 +100,8 @@ def cmi5_fetch_view(attempt_id: int, nonce: str):  # type: ignore[no-untyped-def
 @bp.post("/cmi5/sync")
 @require_launch()
 def cmi5_sync_view():  # type: ignore[no-untyped-def]
-    """The player asks the tool to read the AU's statements back (after the AU closes, periodically, on
-    pagehide by beacon): status, `satisfied`, and the grade for AGS follow from what the LRS holds."""
+    """The player asks the tool to read the AU's statements back (when the player loads, when the AU is left,
+    by beacon on pagehide): status, `satisfied`, and the grade for AGS follow from what the LRS holds."""
     state = app_state()
     try:
         attempts = cmi5_sync(state.db, state.settings, current_learner())
