@@ -1,7 +1,13 @@
-"""Every report as a `Table` of plain values: the page renders it, the CSV/XLSX exports write it."""
+"""Every report as a `Table` of plain values: the page renders it, the CSV/XLSX exports write it.
+
+Headings are translated when the table is built (in the request's language), so that page and exports carry the
+same words; the values stay as they are.
+"""
 from __future__ import annotations
 
 from typing import Any
+
+from flask_babel import gettext as _
 
 from lti_tool.reports.exports import Table
 from lti_tool.reports.items import ItemStats, OutcomeMastery
@@ -14,21 +20,17 @@ def percent(value: float | None) -> float | None:
 
 
 def overview_table(figures: Overview) -> Table:
-    return Table("overview", ("Figure", "Value"), [
-        ("Enrolled", figures.enrolled), ("Not started", figures.not_started),
-        ("In progress", figures.in_progress), ("Completed", figures.completed), ("Passed", figures.passed),
-        ("Average score (%)", percent(figures.average_score)),
-        ("Average time (minutes)", None if figures.average_seconds is None
+    return Table("overview", (_("Figure"), _("Value")), [
+        (_("Enrolled"), figures.enrolled), (_("Not started"), figures.not_started),
+        (_("In progress"), figures.in_progress), (_("Completed"), figures.completed), (_("Passed"), figures.passed),
+        (_("Average score (%)"), percent(figures.average_score)),
+        (_("Average time (minutes)"), None if figures.average_seconds is None
          else round(figures.average_seconds / 60, 1))])
 
 
 def funnel_table(enrolled: int, funnel: list[ModuleFunnel]) -> Table:
-    return Table("modules", ("Module", "Enrolled", "Started", "Completed", "Passed quiz"),
+    return Table("modules", (_("Module"), _("Enrolled"), _("Started"), _("Completed"), _("Passed quiz")),
                  [(m.title, enrolled, m.started, m.completed, m.passed) for m in funnel])
-
-
-LEARNER_COLUMNS = ("Learner", "E-mail", "Institution or group", "LTI user id", "Status", "Progress (%)", "Score (%)",
-                   "Passed", "Time (minutes)", "Quiz attempts", "Last activity (UTC)")
 
 
 def learner_values(row: Any) -> tuple:
@@ -38,12 +40,15 @@ def learner_values(row: Any) -> tuple:
 
 
 def learners_table(rows: list[Any]) -> Table:
-    return Table("learners", LEARNER_COLUMNS, [learner_values(r) for r in rows])
+    return Table("learners", (_("Learner"), _("E-mail"), _("Institution or group"), _("LTI user id"), _("Status"),
+                              _("Progress (%)"), _("Score (%)"), _("Passed"), _("Time (minutes)"),
+                              _("Quiz attempts"), _("Last activity (UTC)")),
+                 [learner_values(r) for r in rows])
 
 
 def items_table(items: list[ItemStats], lang: str | None = None) -> Table:
-    return Table("items", ("Quiz", "Question", "Prompt", "Responses", "Correct", "Facility", "Discrimination",
-                           "Seconds per question", "Flags"),
+    return Table("items", (_("Quiz"), _("Question"), _("Prompt"), _("Responses"), _("Correct"), _("Facility"),
+                           _("Discrimination"), _("Seconds per question"), _("Flags")),
                  [(i.quiz_id, i.question.id, i.question.prompt.get(lang), i.responses, i.correct,
                    None if i.facility is None else round(i.facility, 3),
                    None if i.discrimination is None else round(i.discrimination, 3),
@@ -52,23 +57,26 @@ def items_table(items: list[ItemStats], lang: str | None = None) -> Table:
 
 
 def distractors_table(items: list[ItemStats]) -> Table:
-    return Table("distractors", ("Quiz", "Question", "Option", "Text", "Key", "Chosen", "Chosen by upper group"),
+    return Table("distractors", (_("Quiz"), _("Question"), _("Option"), _("Text"), _("Key"), _("Chosen"),
+                                 _("Chosen by the top group")),
                  [(i.quiz_id, i.question.id, o.key, o.label, "yes" if o.correct else "no", o.chosen,
                    o.chosen_by_upper) for i in items for o in i.options])
 
 
 def outcomes_table(outcomes: list[OutcomeMastery]) -> Table:
-    return Table("outcomes", ("Outcome", "EQF domain", "Description", "Questions", "Responses", "Correct (%)",
-                              "Learners assessed", "Learners with mastery"),
+    return Table("outcomes", (_("Outcome"), _("EQF domain"), _("Description"), _("Questions"), _("Responses"),
+                              _("Correct (%)"), _("Learners assessed"), _("Learners with mastery")),
                  [(o.outcome_id, o.domain, o.text, o.questions, o.responses, percent(o.rate), o.learners,
                    o.mastered) for o in outcomes])
 
 
 def timeline_table(events: list) -> Table:
-    return Table("timeline", ("Time (UTC)", "Verb", "What happened"), [(e.when, e.verb, e.sentence) for e in events])
+    return Table("timeline", (_("Time (UTC)"), _("Verb"), _("What happened")),
+                 [(e.when, e.verb, e.sentence) for e in events])
 
 
 def lessons_table(lessons: list[LessonTime]) -> Table:
-    return Table("lessons", ("Lesson", "Module", "Visits", "Reading time (minutes)", "Last visit (UTC)"),
+    return Table("lessons", (_("Lesson"), _("Module"), _("Visits"), _("Reading time (minutes)"),
+                             _("Last visit (UTC)")),
                  [(t.lesson_title, t.module_title, t.views, round(t.seconds / 60, 1), t.last_viewed_at)
                   for t in lessons])

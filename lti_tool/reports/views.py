@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from flask import (Blueprint, Response, abort, redirect, render_template, request, stream_with_context,
                    url_for)
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from lti_tool.identity import LaunchContext, current_learner, require_launch
 from lti_tool.reports import charts, items as item_queries, learners as learner_queries, tables, timeline
@@ -96,10 +96,11 @@ def overview(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
         figures = learner_queries.overview(session, scope)
         funnel = learner_queries.module_funnel(session, scope, _lang(scope))
     status_bars = [charts.Bar(label, value, str(value)) for label, value in (
-        ("Not started", figures.not_started), ("In progress", figures.in_progress),
-        ("Completed", figures.completed), ("Passed", figures.passed))]
+        (_("Not started"), figures.not_started), (_("In progress"), figures.in_progress),
+        (_("Completed"), figures.completed), (_("Passed"), figures.passed))]
     funnel_bars = [charts.Bar(f"{m.title}: {stage}", value, str(value)) for m in funnel
-                   for stage, value in (("started", m.started), ("completed", m.completed), ("passed", m.passed))
+                   for stage, value in ((_("started"), m.started), (_("completed"), m.completed),
+                                        (_("passed"), m.passed))
                    if value is not None]
     return _page("overview.html", context, scope, figures=figures, funnel=funnel,
                  overview_table=tables.overview_table(figures),

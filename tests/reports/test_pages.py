@@ -179,3 +179,27 @@ def test_a_bad_filter_is_explained_in_the_trainers_language(client, seeded):
     assert page.status_code == 400 and "to: унесите датум пре 9999. године" in html
     html = client.get(seeded.url("I", "learners", lang="mk", dir="up")).get_data(as_text=True)
     assert "dir: користете една од вредностите asc, desc" in html
+
+
+SERBIAN_LEARNER_COLUMNS = ["Polaznik", "E-pošta", "Institucija ili grupa", "LTI ID korisnika", "Status", "Napredak (%)",
+                           "Rezultat (%)", "Položeno", "Vreme (minuti)", "Pokušaji na kvizovima",
+                           "Poslednja aktivnost (UTC)"]
+
+
+def test_report_headings_and_exports_speak_the_trainers_language(client, seeded):
+    page = client.get(seeded.url("I", f"learners/{seeded.users['A']}", lang="sr-Latn")).get_data(as_text=True)
+    head = page.split('id="learner-summary"')[1].split("</thead>")[0]
+    assert head.count('<th scope="col">') == len(SERBIAN_LEARNER_COLUMNS)
+    for column in SERBIAN_LEARNER_COLUMNS:
+        assert f'<th scope="col">{column}</th>' in head
+    assert '<th scope="col">Lekcija</th>' in page and '<th scope="col">Vreme čitanja (minuti)</th>' in page
+    text = client.get(seeded.url("I", "export/learners.csv", lang="sr-Latn")).get_data(as_text=True)
+    exported = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert list(exported[0]) == SERBIAN_LEARNER_COLUMNS and len(exported) == 6
+    overview = client.get(seeded.url("I", lang="sr-Latn")).get_data(as_text=True)
+    assert '<th scope="row">Prosečan rezultat (%)</th>' in overview and '<th scope="col">Modul</th>' in overview
+    xlsx = client.get(seeded.url("I", "export/items.xlsx", lang="mk"))
+    header = [c.value for c in next(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows())]
+    assert header[:5] == ["Квиз", "Прашање", "Текст на прашањето", "Одговори", "Точно"]
+    english = client.get(seeded.url("I", "export/learners.csv")).get_data(as_text=True)
+    assert english.lstrip("\ufeff").startswith("Learner,E-mail,Institution or group,LTI user id,Status,")
