@@ -22,7 +22,7 @@ from xapi.clock import iso, now_us, to_us
 from xapi.errors import BadRequest, Conflict, InvalidStatement
 from xapi.jsontext import loads
 from xapi.identity import agent_key
-from xapi.validation import Validator, parse_timestamp
+from xapi.validation import AGENT_IFIS, Validator, parse_timestamp
 from xapi.vocabulary import Verb
 
 WRITER_LOCK_KEY = 0x4C525331  # "LRS1": PostgreSQL advisory lock that orders statement commits
@@ -121,7 +121,7 @@ class _Indexed:
     def agent(self, agent: dict | None, direct: bool) -> None:
         if not agent:
             return
-        if any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
+        if not agent.keys().isdisjoint(AGENT_IFIS):
             self.add("agent", agent_key(agent), direct)
         for member in agent.get("member", []):
             self.add("agent", agent_key(member), False)
@@ -183,12 +183,11 @@ def _definitions(statement: dict) -> Iterable[tuple[str, dict]]:
     return walk(statement)
 
 
-def prepare(statement: dict, *, authority: dict, version: str, stored_us: int) -> dict:
-    """A copy completed the way the LRS stores it: id, stored, authority, version, timestamp."""
+def prepare(statement: dict, *, authority: dict, version: str, stored: str) -> dict:
+    """A copy completed the way the LRS stores it: id, stored (`clock.iso`), authority, version, timestamp."""
     out = dict(_with_array_context(statement))  # shallow copy: nested objects are shared, never modified
-    out.setdefault("id", str(uuid.uuid4()))
-    out["id"] = out["id"].lower()
-    out["stored"] = iso(stored_us)
+    out["id"] = out["id"].lower() if "id" in out else str(uuid.uuid4())
+    out["stored"] = stored
     out["authority"] = authority
     out.setdefault("version", "2.0.0" if version.startswith("2.") else "1.0.0")  # a sent version is kept
     if version.startswith("2."):
@@ -228,7 +227,8 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
     _serialize_writers(session)
     last_stored_us, seqs = writer_position(session, storage.statement, len(statements))
     stored_us = max(now_us(), last_stored_us + 1)
-    prepared = [prepare(s, authority=authority, version=version, stored_us=stored_us) for s in statements]
+    stored = iso(stored_us)
+    prepared = [prepare(s, authority=authority, version=version, stored=stored) for s in statements]
     ids = [p["id"] for p in prepared]
     st = storage.statement
     existing = {row.id: json.loads(row.body) for row in session.execute(
@@ -241,11 +241,11 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
             continue
         new.append(item)
     if new:
-        _insert_new(session, new, seqs, attachments or {})
+        _insert_new(session, new, seqs, stored_us, attachments or {})
     return ids
 
 
-def _insert_new(session: Session, new: list[dict], seqs: list[int],
+def _insert_new(session: Session, new: list[dict], seqs: list[int], stored_us: int,
                 attachments: dict[str, tuple[str, bytes]]) -> None:
     st = storage.statement
     refs = {s["object"]["id"].lower() for s in new if s["object"].get("objectType") == "StatementRef"}
@@ -271,21 +271,28 @@ def _insert_new(session: Session, new: list[dict], seqs: list[int],
             elif target in voidable:
                 voided_now.add(target)
     rows, index_rows = [], []
+    authority_key = agent_key(new[0]["authority"])  # one authority per batch
     definitions: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+    seen_definitions: dict[str, list[dict]] = {}
     for seq, s in zip(seqs, new):
         obj = s["object"]
         kind = obj.get("objectType", "Activity")
+        timestamp = s["timestamp"]
         rows.append((
             seq, s["id"], agent_key(s["actor"]), s["verb"]["id"], obj["id"] if kind == "Activity" else None,
             obj["id"].lower() if kind == "StatementRef" else None, (s.get("context") or {}).get("registration"),
-            to_us(parse_timestamp(s["stored"], "stored")), to_us(parse_timestamp(s["timestamp"], "timestamp")),
-            s["id"] in voided_now, agent_key(s["authority"]), s["version"], bool(s.get("attachments")), dumps(s)))
+            stored_us, stored_us if timestamp == s["stored"] else to_us(parse_timestamp(timestamp, "timestamp")),
+            s["id"] in voided_now, authority_key, s["version"], bool(s.get("attachments")), dumps(s)))
         indexed = _index_rows(s)
         if kind == "StatementRef":
             for ref_kind, value, direct in inherited.get(obj["id"].lower(), []):
                 indexed.add(ref_kind, value, direct)
         index_rows.extend((k, v, seq, d) for (k, v), d in indexed.rows.items())
         for activity_id, definition in _definitions(s):
+            seen = seen_definitions.setdefault(activity_id, [])
+            if definition in seen:  # equal to one met earlier in the batch: that one is kept, as for equal text
+                continue
+            seen.append(definition)
             text_ = dumps(definition)
             digest = hashlib.sha256(text_.encode()).hexdigest()
             definitions.setdefault((activity_id, digest), (activity_id, digest, seq, text_))

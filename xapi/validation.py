@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
 from xapi.errors import InvalidStatement
@@ -30,6 +31,9 @@ DURATION_RE = re.compile(
 TIMESTAMP_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$")
 MIME_RE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?$")
+VERSION_RE = re.compile(r"^(1\.0(\.\d+)?|2\.0(\.\d+)?)$")
+CACHED_MAX_LENGTH = 512
+"""Strings up to this length remember their verdict: a batch repeats the same IRIs and language tags."""
 
 AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority",
@@ -46,9 +50,35 @@ def fail(path: str, rule: str) -> NoReturn:
     raise InvalidStatement(f"{path}: {rule}")
 
 
-def _object(value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
+@lru_cache(maxsize=8192)
+def _cached_match(pattern: re.Pattern[str], value: str) -> bool:
+    return pattern.match(value) is not None
+
+
+def _matches(pattern: re.Pattern[str], value: Any) -> bool:
+    """`pattern` matches the string `value` (a pure function of both, so short strings are memoized)."""
+    if not isinstance(value, str):
+        return False
+    if len(value) > CACHED_MAX_LENGTH:
+        return pattern.match(value) is not None
+    return _cached_match(pattern, value)
+
+
+def _object(value: Any, path: str, allowed: set[str] | frozenset[str], required: tuple[str, ...] = ()) -> dict:
     if not isinstance(value, dict):
         fail(path, "must be a JSON object")
+    values = value.values()
+    if not (value.keys() <= allowed and None not in values and {} not in values):
+        _object_members(value, path, allowed)
+    for key in required:
+        if key not in value:
+            fail(f"{path}.{key}", "is required")
+    return value
+
+
+def _object_members(value: dict, path: str, allowed: set[str] | frozenset[str]) -> None:
+    """The first unknown, null or empty-object member, in order (only called when there is one or an empty
+    `extensions`, which is allowed)."""
     for key, item in value.items():
         if key not in allowed:
             fail(f"{path}.{key}", "is not a property allowed here")
@@ -56,10 +86,6 @@ def _object(value: Any, path: str, allowed: set[str], required: tuple[str, ...] 
             fail(f"{path}.{key}", "must not be null")
         if item == {} and key != "extensions":  # xAPI 2.2: no empty objects outside extensions (XAPI-00001)
             fail(f"{path}.{key}", "must not be an empty object")
-    for key in required:
-        if key not in value:
-            fail(f"{path}.{key}", "is required")
-    return value
 
 
 def _string(value: Any, path: str) -> str:
@@ -86,13 +112,13 @@ def check_uuid(value: Any, path: str) -> str:
 
 
 def check_iri(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not IRI_RE.match(value):
+    if not _matches(IRI_RE, value):
         fail(path, "must be an absolute IRI")
     return value
 
 
 def check_language_tag(value: Any, path: str) -> None:
-    if not isinstance(value, str) or not LANG_RE.match(value):
+    if not _matches(LANG_RE, value):
         fail(path, "must be an RFC 5646 language tag")
 
 
@@ -120,7 +146,7 @@ def check_optional(value: dict, path: str, checks: dict[str, Callable[[Any, str]
 
 
 def check_duration(value: Any, path: str) -> None:
-    if not isinstance(value, str) or not DURATION_RE.match(value):
+    if not _matches(DURATION_RE, value):
         fail(path, "must be an ISO 8601 duration (e.g. PT1H30M)")
 
 
@@ -150,11 +176,20 @@ def parse_timestamp(value: Any, path: str) -> datetime:
         fail(path, "is outside the years 0001 to 9999 in UTC")
 
 
+DEFINITION_CHECKS = {"name": check_language_map, "description": check_language_map, "type": check_iri,
+                     "moreInfo": check_iri, "extensions": check_extensions}
+RESULT_CHECKS = {"success": _bool, "completion": _bool, "response": _string, "duration": check_duration,
+                 "extensions": check_extensions}
+
+
 class Validator:
     """Validates statements for one xAPI version ("1.0.3" or "2.0.0")."""
 
     def __init__(self, version: str = "1.0.3") -> None:
         self.v2 = version.startswith("2.")
+        self.context_checks: dict[str, Callable[[Any, str], Any]] = {
+            "registration": check_uuid, "instructor": self.agent, "team": self.only_group,
+            "language": check_language_tag, "statement": self.statement_ref, "extensions": check_extensions}
 
     # agents and groups -------------------------------------------------------------------------------
     def agent(self, value: Any, path: str, *, allow_group: bool = True, object_type_required: bool = False) -> None:
@@ -209,7 +244,7 @@ class Validator:
             return False
         key = found[0]
         item = value[key]
-        if key == "mbox" and (not isinstance(item, str) or not MBOX_RE.match(item)):
+        if key == "mbox" and not _matches(MBOX_RE, item):
             fail(f"{path}.mbox", "must be a \"mailto:\" IRI with an email address")
         if key == "mbox_sha1sum" and (not isinstance(item, str) or not SHA1_RE.match(item)):
             fail(f"{path}.mbox_sha1sum", "must be the hex SHA1 of a mailto IRI (40 hex digits)")
@@ -239,8 +274,7 @@ class Validator:
 
     def definition(self, value: Any, path: str) -> None:
         _object(value, path, DEFINITION_KEYS)
-        check_optional(value, path, {"name": check_language_map, "description": check_language_map,
-                                     "type": check_iri, "moreInfo": check_iri, "extensions": check_extensions})
+        check_optional(value, path, DEFINITION_CHECKS)
         interaction = value.get("interactionType")
         lists = [k for k in ("choices", "scale", "source", "target", "steps") if k in value]
         if interaction is None:
@@ -311,14 +345,11 @@ class Validator:
                 fail(f"{path}.score.raw", "must not be less than min")
             if "raw" in numbers and "max" in numbers and numbers["raw"] > numbers["max"]:
                 fail(f"{path}.score.raw", "must not be greater than max")
-        check_optional(value, path, {"success": _bool, "completion": _bool, "response": _string,
-                                     "duration": check_duration, "extensions": check_extensions})
+        check_optional(value, path, RESULT_CHECKS)
 
     def context(self, value: Any, path: str, object_kind: str) -> None:
         _object(value, path, CONTEXT_KEYS_2 if self.v2 else CONTEXT_KEYS)
-        check_optional(value, path, {"registration": check_uuid, "instructor": self.agent, "team": self.only_group,
-                                     "language": check_language_tag, "statement": self.statement_ref,
-                                     "extensions": check_extensions})
+        check_optional(value, path, self.context_checks)
         if "contextActivities" in value:
             activities = _object(value["contextActivities"], f"{path}.contextActivities",
                                  {"parent", "grouping", "category", "other"})
@@ -362,7 +393,7 @@ class Validator:
             check_language_map(item["display"], f"{where}.display")
             if "description" in item:
                 check_language_map(item["description"], f"{where}.description")
-            if not isinstance(item["contentType"], str) or not MIME_RE.match(item["contentType"]):
+            if not _matches(MIME_RE, item["contentType"]):
                 fail(f"{where}.contentType", "must be an Internet media type")
             if isinstance(item["length"], bool) or not isinstance(item["length"], int) or item["length"] < 0:
                 fail(f"{where}.length", "must be a non-negative integer")
@@ -399,7 +430,7 @@ class Validator:
             self.authority(value["authority"], f"{path}.authority")
         if "version" in value:
             version = value["version"]
-            if not isinstance(version, str) or not re.match(r"^(1\.0(\.\d+)?|2\.0(\.\d+)?)$", version):
+            if not _matches(VERSION_RE, version):
                 fail(f"{path}.version", "must be an xAPI version 1.0.x or 2.0.x")
             if version.startswith("2.") and not self.v2:
                 fail(f"{path}.version", "2.0.x statements need X-Experience-API-Version 2.0.x")

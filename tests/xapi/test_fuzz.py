@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.xapi.conftest import statement
+from xapi.clock import iso
 from xapi.errors import InvalidStatement
 from xapi.service import _index_rows, comparable, dumps, prepare, validate_statements
 
@@ -48,7 +49,7 @@ def test_any_shape_is_rejected_cleanly_or_handled(path: str, value, version: str
     except InvalidStatement as exc:
         assert ": " in str(exc)  # "path: rule"
         return
-    stored = prepare(body, authority={"mbox": "mailto:lrs@example.com"}, version=version, stored_us=1)
+    stored = prepare(body, authority={"mbox": "mailto:lrs@example.com"}, version=version, stored=iso(1))
     assert _index_rows(stored).rows
     assert comparable(stored) == comparable(body) or "timestamp" not in body
     dumps(stored)
