@@ -5,10 +5,13 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from courses import load_course
+from scorm.importer import ImportResult, import_package
+from scorm.models import ScormSco
 from tests.browser.conftest import browser, require, serve  # noqa: F401 - shared browser fixture and server
 from tests.conftest import FIXTURE_COURSES, ROOT, make_test_app
 from tests.scorm.factories import BASE_URL, IRI_BASE
@@ -58,6 +61,25 @@ class MircoRunner:
 @pytest.fixture
 def cli(cli_app) -> MircoRunner:
     return MircoRunner(cli_app)
+
+
+@pytest.fixture
+def importer(app, schemas):  # type: ignore[no-untyped-def]
+    """Imports a package zip into the test app's store and catalogue, checked against the official schemas as
+    `mirco packages import` checks it; keyword arguments go to scorm.importer.import_package."""
+    state = app.extensions["mirco"]
+
+    def run(path: Path, **kwargs) -> ImportResult:  # type: ignore[no-untyped-def]
+        return import_package(path, state.settings.packages_path, state.db.transaction, schemas_dir=schemas,
+                              **kwargs)
+    return run
+
+
+def items_of(app, package_id: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """An imported package's launchable items: identifier -> primary key, in the manifest's order."""
+    with app.extensions["mirco"].db.sessions() as session:
+        return {s.identifier: s.id for s in session.scalars(
+            select(ScormSco).where(ScormSco.package_id == package_id).order_by(ScormSco.position))}
 
 
 SCORM_AGAIN = ROOT / "lti_tool" / "static" / "vendor" / "scorm-again"

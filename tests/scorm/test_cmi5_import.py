@@ -14,9 +14,10 @@ from sqlalchemy import select
 from lti_tool.models import OutboxMessage
 from lti_tool.progress import AGS_SCORE
 from lti_tool.state import app_state
-from scorm.importer import PackageRejected, import_package
-from scorm.models import ScormPackage, ScormSco
+from scorm.importer import PackageRejected
+from scorm.models import ScormPackage
 from scorm.safezip import ZipLimits
+from tests.scorm.conftest import items_of
 from tests.scorm.factories import SCO_PAGE, export_zip, make_zip
 from tests.scorm.test_import import nothing_left
 from tests.scorm.test_upload_page import LEARNER, make_launch
@@ -44,12 +45,6 @@ def cmi5_package(path: Path, xml: str | None = None, **files: str) -> Path:
 @pytest.fixture
 def store(app) -> Path:
     return app.extensions["mirco"].settings.packages_path
-
-
-def importing(app, schemas):  # type: ignore[no-untyped-def]
-    state = app.extensions["mirco"]
-    return lambda path, **kw: import_package(path, state.settings.packages_path, state.db.transaction,
-                                             schemas_dir=schemas, **kw)
 
 
 def test_our_cmi5_export_imports_through_the_cli(app, mini_course, tmp_path, schemas):
@@ -94,29 +89,28 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_cmi5_packages_are_refused_and_leave_nothing(app, store, tmp_path, schemas, case):
+def test_hostile_cmi5_packages_are_refused_and_leave_nothing(app, importer, store, tmp_path, case):
     build, message = HOSTILE[case]
     with pytest.raises(PackageRejected) as refused:
-        importing(app, schemas)(build(tmp_path / f"{case}.zip"))
+        importer(build(tmp_path / f"{case}.zip"))
     assert any(message in str(p) for p in refused.value.problems), [str(p) for p in refused.value.problems]
     assert nothing_left(app, store)
 
 
-def test_oversized_cmi5_package_is_refused(app, store, tmp_path, schemas):
+def test_oversized_cmi5_package_is_refused(app, importer, store, tmp_path):
     path = cmi5_package(tmp_path / "big.zip", **{"video.bin": "x" * (600 * 1024)})
     with pytest.raises(PackageRejected) as refused:
-        importing(app, schemas)(path, limits=ZipLimits(max_file_bytes=512 * 1024))
+        importer(path, limits=ZipLimits(max_file_bytes=512 * 1024))
     assert "over the 524288 limit" in str(refused.value)
     assert nothing_left(app, store)
 
 
 @pytest.fixture
-def au(app, tmp_path, schemas):
-    result = importing(app, schemas)(cmi5_package(tmp_path / "c.zip"))
-    launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{result.package_id}"})
-    with app_state(app).db.sessions() as session:
-        sco = session.scalars(select(ScormSco).where(ScormSco.package_id == result.package_id)).one()
-    return launch, sco.id
+def au(app, importer, tmp_path):
+    package_id = importer(cmi5_package(tmp_path / "c.zip")).package_id
+    launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{package_id}"})
+    (sco,) = items_of(app, package_id).values()
+    return launch, sco
 
 
 def lrs_headers(token: str) -> dict:
@@ -181,7 +175,8 @@ def test_au_launched_like_a_cmi5_lms_and_graded_by_move_on(app, client, au):
     assert queued[-1]["gradingProgress"] == "Pending" and queued[-1]["scoreGiven"] == 0.0
     send(("passed", 0.9), ("terminated", None))
     assert sync() == {"completion": "completed", "success": "passed", "satisfied": True}
-    sync()  # nothing new: no second `satisfied`, no second grade
+    # nothing new: the same status, and (below) no second `satisfied`, no second grade
+    assert sync() == {"completion": "completed", "success": "passed", "satisfied": True}
     with app_state(app).db.sessions() as session:
         queued = [m.payload["score"] for m in session.scalars(select(OutboxMessage).where(
             OutboxMessage.kind == AGS_SCORE))]
@@ -194,6 +189,20 @@ def test_au_launched_like_a_cmi5_lms_and_graded_by_move_on(app, client, au):
     assert satisfied["object"]["id"] == "https://example.org/course/c1"
     assert satisfied["object"]["definition"]["type"] == "https://w3id.org/xapi/cmi5/activitytype/course"
     assert verbs.index("terminated") < verbs.index("satisfied")
+
+
+def test_the_outcome_does_not_depend_on_the_order_verbs_are_read_in():
+    """cmi5_sync reads each verb on its own: the passing score wins over a failing one, in any order, and a
+    failing score never stands for an AU that passed."""
+    from scorm.cmi5_launch import au_outcome
+    actor = {"account": {"homePage": "https://lms.example", "name": "u1"}}
+    failed, passed = (statement(actor, "failed", "r", "s", 0.3), statement(actor, "passed", "r", "s", 0.9))
+    au = "https://example.org/course/c1/au1"
+    assert au_outcome([failed, passed], au, 0.8) == au_outcome([passed, failed], au, 0.8)
+    assert au_outcome([passed, failed], au, 0.8).scaled == 0.9 and au_outcome([failed], au, 0.8).scaled == 0.3
+    unscored = statement(actor, "passed", "r", "s", None)
+    assert (au_outcome([failed, unscored], au, None).passed, au_outcome([failed, unscored], au, None).scaled) == (
+        True, None)
 
 
 def test_fetch_urls_cannot_be_guessed_or_replayed_after_a_new_session(app, client, au):
@@ -236,9 +245,9 @@ def test_scorm_commits_to_a_cmi5_attempt_are_refused(app, client, au):
     assert client.post(f"/scorm/cmi5/sync?launch={launch}").get_json()["aus"][str(sco)]["satisfied"] is False
 
 
-def test_own_window_aus_get_a_link_and_a_return_url(app, client, tmp_path, schemas):
+def test_own_window_aus_get_a_link_and_a_return_url(app, client, importer, tmp_path):
     xml = cmi5_xml().replace('masteryScore="0.8"', 'masteryScore="0.8" launchMethod="OwnWindow"')
-    result = importing(app, schemas)(cmi5_package(tmp_path / "o.zip", xml))
+    result = importer(cmi5_package(tmp_path / "o.zip", xml))
     launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{result.package_id}"})
     assert 'data-ownwindow="' in client.get(f"/scorm/play?launch={launch}").data.decode()
     opened = client.post(f"/scorm/session/0?launch={launch}&nav=start").get_json()

@@ -29,15 +29,6 @@ def store(app) -> Path:
     return app.extensions["mirco"].settings.packages_path
 
 
-@pytest.fixture
-def importer(app, store, schemas):
-    db = app.extensions["mirco"].db
-
-    def run(path: Path, **kwargs):  # type: ignore[no-untyped-def]
-        return import_package(path, store, db.transaction, schemas_dir=schemas, **kwargs)
-    return run
-
-
 def counts(app) -> tuple[int, int]:
     with app.extensions["mirco"].db.sessions() as session:
         return (session.scalar(select(func.count()).select_from(ScormPackage)),

@@ -14,8 +14,9 @@ from lti_tool.lti.services import drain_scores
 from lti_tool.state import app_state
 from scorm.models import ScormAttempt, ScormPackage
 from tests.lti.conftest import platform, tool  # noqa: F401 - the real tool and platform servers
-from tests.scorm.conftest import MircoRunner
-from tests.scorm.factories import export_zip
+from scorm.export import write_zip
+from tests.scorm.conftest import MircoRunner, items_of
+from tests.scorm.factories import export_files, export_zip, sequenced_package
 from tests.scorm.learner import ScriptedLearner
 from xapi.service import statements_by_registration
 
@@ -95,7 +96,8 @@ def test_imported_package_played_over_lti(browser, scorm_again, tool, platform, 
     assert passed["actor"]["account"] == {"homePage": platform.url, "name": "learner-1"}
     assert passed["object"]["id"].endswith(f"/pkg-{package_id}/ITEM-sco-m1-basics")
 
-    assert drain_scores(tool.app) >= 1
+    # the grade changed twice: 0 and Pending while the SCO was incomplete, then the quiz's score once passed
+    assert drain_scores(tool.app) == 2 and len(platform.state.scores) == 2
     score = platform.state.scores[-1]
     assert score["userId"] == "learner-1" and score["scoreGiven"] == 66.67 and score["scoreMaximum"] == 100
     assert score["gradingProgress"] == "FullyGraded" and score["activityProgress"] == "InProgress"
@@ -132,8 +134,6 @@ def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(brow
     """Flow-only control, a prerequisite that disables the next SCO, and the SCO's own adl.nav.request."""
     from playwright.sync_api import expect
 
-    from tests.scorm.factories import sequenced_package
-
     link_imported(tool, platform, sequenced_package(tmp_path / "s.zip"), "link-seq", "Sequenced")
     page, errors = launch(browser, platform, "link-seq")
     frame = page.frame_locator("#sco-frame")
@@ -156,10 +156,73 @@ def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(brow
     expect(page.locator("#scorm-status")).to_contain_text("end of this activity")
     page.close()
     assert errors == [] and errors2 == []
-    assert drain_scores(tool.app) >= 1
+    # one grade per SCO result: S1 failed (first launch), then S1, S2 and S3 passed
+    assert drain_scores(tool.app) == 4 and len(platform.state.scores) == 4
     score = platform.state.scores[-1]
     assert score["scoreGiven"] == 80.0 and score["activityProgress"] == "Completed"
     assert score["gradingProgress"] == "FullyGraded"
+
+
+def test_a_sco_chooses_another_sco_by_its_identifier(browser, scorm_again, tool, platform, tmp_path):  # noqa: F811
+    """The SCO sets adl.nav.request `{target=S3}choice` and terminates: the player posts it as it is, the tool
+    finds S3 and its sequencing (choice=true, no precondition on S3) delivers it into the frame."""
+    from playwright.sync_api import expect
+
+    package_id = link_imported(tool, platform, sequenced_package(tmp_path / "s.zip", choice=True), "link-choose",
+                               "Choose")
+    page, errors = launch(browser, platform, "link-choose")
+    frame = page.frame_locator("#sco-frame")
+    expect(frame.locator("h1")).to_have_text("S1")
+    frame.locator("#choose").click()
+    expect(page.frame_locator("#sco-frame").locator("h1")).to_have_text("S3")
+    expect(page.locator("button[data-sco][aria-current=true]")).to_have_text("One attempt only")
+    expect(page.locator("#scorm-status")).to_have_text("")
+    page.close()
+    names = {pk: identifier for identifier, pk in items_of(tool.app, package_id).items()}
+    opened = until(lambda: (lambda found: found if found.get("S1") else None)(
+        {names[a.sco_id]: a.finished for a in attempts(tool.app)}))  # S1's terminating commit is a beacon
+    assert opened == {"S1": True, "S3": False} and errors == []
+
+
+def own_window_cmi5(course, target: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Our cmi5 export with every AU declared launchMethod="OwnWindow"."""
+    files = export_files(course, "cmi5")
+    files["cmi5.xml"] = files["cmi5.xml"].replace(b'launchMethod="AnyWindow"', b'launchMethod="OwnWindow"')
+    write_zip(files, target)
+    return target
+
+
+def test_cmi5_au_in_its_own_window_returns_the_learner_to_the_player(browser, tool, platform, mini_course,  # noqa: F811
+                                                                      tmp_path):
+    """launchMethod OwnWindow: the player offers a link instead of framing the AU; the AU opens in a window of its
+    own, and on Exit its returnURL (LMS.LaunchData) brings that window back to the player, whose load reads the
+    statements back: moveOn met, `satisfied`, the grade."""
+    from playwright.sync_api import expect
+
+    link_imported(tool, platform, own_window_cmi5(mini_course, tmp_path / "o.zip"), "link-own", "Own window")
+    page, errors = launch(browser, platform, "link-own")
+    offered = page.locator("#scorm-status a[target=_blank]")
+    expect(offered).to_have_text("Open this activity (it runs in its own window)")
+    assert page.locator("#sco-frame").get_attribute("src") == "about:blank"
+    with page.expect_popup() as opened:
+        offered.click()
+    window = opened.value
+    window.on("pageerror", lambda exc: errors.append(str(exc)))
+    learner = ScriptedLearner(window)
+    learner.wait_ready()
+    learner.read_lessons(len(mini_course.modules[0].lessons))
+    learner.answer(mini_course.modules[0].quiz, wrong=frozenset({"q5", "q6"}))
+    window.locator("#exit").click()
+    window.wait_for_url(re.compile(r".*/scorm/play\?launch="))  # the returnURL: the player again
+    expect(window.locator("h1")).to_have_text(mini_course.title.get())
+    done = until(lambda: [a for a in attempts(tool.app) if a.finished])  # read back when the player loaded
+    assert [(a.completion, a.success, a.score_scaled) for a in done] == [("completed", "passed", 0.6667)]
+    verbs = [v.rsplit("/", 1)[-1] for v in verbs_of(tool.app, done[0].registration)[0]]
+    assert verbs.count("terminated") == 1 and verbs.index("terminated") < verbs.index("satisfied")
+    window.close()
+    page.close()
+    assert drain_scores(tool.app) == 1 and platform.state.scores[-1]["scoreGiven"] == 33.34
+    assert errors == []
 
 
 def mini_course_block(course) -> str:  # type: ignore[no-untyped-def]
@@ -187,7 +250,7 @@ def test_cmi5_package_launched_over_lti_like_a_cmi5_lms(browser, tool, platform,
     block = statements[verbs.index(next(v for v in verbs if v.endswith("satisfied")))]
     assert block["object"]["id"] == mini_course_block(mini_course)
     assert statements[0]["actor"]["account"] == {"homePage": platform.url, "name": "learner-1"}
-    assert drain_scores(tool.app) >= 1
+    assert drain_scores(tool.app) == 1 and len(platform.state.scores) == 1  # the sync that found moveOn met
     score = platform.state.scores[-1]
     assert score["scoreGiven"] == 33.34 and score["gradingProgress"] == "Pending"  # one AU of two met moveOn
     assert errors == []

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from lti_tool.state import app_state
 from scorm.cmi_xapi import CmiState, commit_statements, duration_seconds, read_cmi
-from scorm.importer import import_package
-from scorm.models import ScormAttempt, ScormSco
+from scorm.models import ScormAttempt
+from tests.scorm.conftest import items_of
 from tests.scorm.factories import scorm12_package, scorm2004_package
 from tests.scorm.test_upload_page import LEARNER, make_launch
 from xapi.builders import CourseStatements, Learner
@@ -17,13 +17,9 @@ from xapi.service import validate_statements
 
 
 @pytest.fixture
-def package(app, tmp_path):
-    state = app.extensions["mirco"]
-    result = import_package(scorm12_package(tmp_path / "p.zip"), state.settings.packages_path, state.db.transaction)
-    with state.db.sessions() as session:
-        scos = [s.id for s in session.scalars(select(ScormSco).where(ScormSco.package_id == result.package_id)
-                                              .order_by(ScormSco.position))]
-    return result.package_id, scos
+def package(app, importer, tmp_path):
+    package_id = importer(scorm12_package(tmp_path / "p.zip")).package_id
+    return package_id, list(items_of(app, package_id).values())
 
 
 @pytest.fixture
@@ -93,11 +89,9 @@ def test_hostile_cmi_values_still_make_valid_statements(app, client, package, le
     assert answer.status_code == 200, answer.data
 
 
-def test_session_for_another_package_or_no_package(app, client, package, learner, tmp_path):
-    state = app.extensions["mirco"]
-    other = import_package(scorm2004_package(tmp_path / "o.zip"), state.settings.packages_path, state.db.transaction)
-    with state.db.sessions() as db:
-        foreign = db.scalars(select(ScormSco.id).where(ScormSco.package_id == other.package_id)).first()
+def test_session_for_another_package_or_no_package(app, client, importer, package, learner, tmp_path):
+    other = importer(scorm2004_package(tmp_path / "o.zip"))
+    foreign = items_of(app, other.package_id)["I1"]
     assert client.post(f"/scorm/session/{foreign}?launch={learner}").status_code == 404
     unlinked = make_launch(app, LEARNER, "learner-3", {"course": "mini-course"}, link="L9")
     assert client.post(f"/scorm/session/{package[1][0]}?launch={unlinked}").status_code == 404
@@ -194,14 +188,12 @@ def test_imported_packages_can_be_picked_in_deep_linking(app, package):
         assert deep_linking._resource("pkg:" + "0" * 32, "en") is None
 
 
-def test_lesson_images_of_an_imported_export_are_served(app, client, mini_course, tmp_path):
+def test_lesson_images_of_an_imported_export_are_served(client, importer, mini_course, tmp_path):
     from courses import load_course
     from tests.scorm.factories import course_with_images, export_zip
 
     course = load_course(course_with_images(mini_course.path, tmp_path / "course"))
-    state = app.extensions["mirco"]
-    result = import_package(export_zip(course, "scorm2004", tmp_path / "p.zip"), state.settings.packages_path,
-                            state.db.transaction)
+    result = importer(export_zip(course, "scorm2004", tmp_path / "p.zip"))
     for path, size in (("media/modules/01-basics/images/map%20%C5%A1.png", 4), ("media/media/shared.png", 2)):
         answer = client.get(f"/scorm/content/{result.package_id}/{path}")
         assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/png"

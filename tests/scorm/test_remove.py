@@ -8,19 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from lti_tool.state import app_state
-from scorm.importer import import_package
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
-from tests.scorm.conftest import MircoRunner
+from tests.scorm.conftest import MircoRunner, items_of
 from tests.scorm.factories import scorm12_package
 from tests.scorm.test_upload_page import INSTRUCTOR, LEARNER, make_launch
 from xapi.service import statements_by_registration
 
 
 @pytest.fixture
-def package(app, tmp_path) -> str:
-    state = app.extensions["mirco"]
-    return import_package(scorm12_package(tmp_path / "p.zip"), state.settings.packages_path,
-                          state.db.transaction).package_id
+def package(importer, tmp_path) -> str:
+    return importer(scorm12_package(tmp_path / "p.zip")).package_id
 
 
 def rows(app) -> tuple[int, int, int]:
@@ -32,9 +29,7 @@ def rows(app) -> tuple[int, int, int]:
 def played(app, client, package_id: str) -> str:
     """A learner opens the first SCO and commits: returns the attempt's registration."""
     launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{package_id}"})
-    with app_state(app).db.sessions() as session:
-        sco = min(s.id for s in session.scalars(select(ScormSco).where(ScormSco.package_id == package_id)))
-    opened = client.post(f"/scorm/session/{sco}?launch={launch}").get_json()
+    opened = client.post(f"/scorm/session/{items_of(app, package_id)['I1']}?launch={launch}").get_json()
     client.post(opened["commitUrl"] + "&terminate=true", content_type="text/plain",
                 data=json.dumps({"cmi": {"core": {"lesson_status": "passed", "score": {"raw": "90"}}}}))
     with app_state(app).db.sessions() as session:

@@ -5,6 +5,7 @@ grade queued for AGS."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -12,25 +13,19 @@ from sqlalchemy import select
 from lti_tool.models import OutboxMessage
 from lti_tool.progress import AGS_SCORE
 from lti_tool.state import app_state
-from scorm.importer import import_package
-from scorm.models import ScormSco
 from scorm.sequencing import LeafRecord, NavigationRefused, Tree, parse_nav_request
 from scorm.sequencing_read import SequencingReader, read_organization_tree
+from tests.scorm.conftest import items_of
 from tests.scorm.factories import sequenced_package
 from tests.scorm.test_upload_page import LEARNER, make_launch
 
 
 @pytest.fixture
-def imported(app, tmp_path, schemas):
+def imported(app, importer, tmp_path):
     def run(**kwargs):  # type: ignore[no-untyped-def]
-        state = app.extensions["mirco"]
-        result = import_package(sequenced_package(tmp_path / f"s{len(kwargs)}.zip", **kwargs),
-                                state.settings.packages_path, state.db.transaction, schemas_dir=schemas)
-        with state.db.sessions() as session:
-            scos = {s.identifier: s.id for s in session.scalars(
-                select(ScormSco).where(ScormSco.package_id == result.package_id))}
-        launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{result.package_id}"})
-        return result.package_id, scos, launch
+        package_id = importer(sequenced_package(tmp_path / f"s{len(kwargs)}.zip", **kwargs)).package_id
+        launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{package_id}"})
+        return package_id, items_of(app, package_id), launch
     return run
 
 
@@ -44,7 +39,7 @@ class Learner:
         self.commit_url = ""
 
     def nav(self, request: str, target: str | None = None):  # type: ignore[no-untyped-def]
-        url = f"/scorm/session/{self.scos[target] if target else 0}?launch={self.launch}&nav={request}"
+        url = f"/scorm/session/{self.scos[target] if target else 0}?launch={self.launch}&nav={quote(request)}"
         if self.current:
             url += f"&from={self.current}"
         answer = self.client.post(url)
@@ -131,6 +126,16 @@ def test_attempt_limit_and_forward_only_choice(app, client, imported):
     assert body["menu"] == {str(scos["S1"]): "enabled", str(scos["S2"]): "disabled", str(scos["S3"]): "disabled"}
 
 
+def test_a_sco_chooses_another_sco_by_its_identifier(app, client, imported):
+    """adl.nav.request `{target=ID}choice` reaches the tool as the SCO set it; the tool finds the item."""
+    _, scos, launch = imported(choice=True)
+    learner = Learner(client, launch, scos)
+    assert learner.opened("start") == "S1"
+    assert learner.opened("{target=S3}choice") == "S3"
+    status, body = learner.nav("{target=NOPE}choice")
+    assert status == 409 and "'NOPE', which is not an item of this package" in body["error"]
+
+
 @pytest.mark.parametrize("request_, sco", [("exitAll", None), ("suspendAll", None), ("jump", None), ("choice", None)])
 def test_odd_navigation_requests(app, client, imported, request_, sco):
     _, scos, launch = imported(choice=False)
@@ -141,15 +146,11 @@ def test_odd_navigation_requests(app, client, imported, request_, sco):
         assert status in (404, 409) and body["result"] is False
 
 
-def test_scorm12_packages_are_not_sequenced(app, client, tmp_path):
+def test_scorm12_packages_are_not_sequenced(app, client, importer, tmp_path):
     from tests.scorm.factories import scorm12_package
-    state = app.extensions["mirco"]
-    result = import_package(scorm12_package(tmp_path / "p.zip"), state.settings.packages_path, state.db.transaction)
-    launch = make_launch(app, LEARNER, "learner-9", {"course": f"pkg:{result.package_id}"})
-    with state.db.sessions() as session:
-        last = max(s.id for s in session.scalars(select(ScormSco).where(ScormSco.package_id == result.package_id)
-                                                 .where(ScormSco.organization == "ORG1")))
-    answer = client.post(f"/scorm/session/{last}?launch={launch}&nav=choice")
+    package_id = importer(scorm12_package(tmp_path / "p.zip")).package_id
+    launch = make_launch(app, LEARNER, "learner-9", {"course": f"pkg:{package_id}"})
+    answer = client.post(f"/scorm/session/{items_of(app, package_id)['I2']}?launch={launch}&nav=choice")
     assert answer.status_code == 200 and answer.get_json()["menu"] is None
 
 
@@ -215,15 +216,14 @@ def test_nav_request_values():
     (('<imsss:sequencing><imsss:controlMode', '<imsss:sequencing IDRef="nowhere"><imsss:controlMode'),
      "sequencing IDRef 'nowhere' is not in the sequencingCollection"),
 ])
-def test_broken_sequencing_is_a_located_refusal(app, tmp_path, change, message):
+def test_broken_sequencing_is_a_located_refusal(importer, tmp_path, change, message):
     from tests.scorm.factories import SEQUENCED_MANIFEST, SEQUENCED_SCO, make_zip
     from scorm.importer import PackageRejected
     manifest = SEQUENCED_MANIFEST.format(choice="true", forward_only="false", title="t", ident="b").replace(*change)
     path = make_zip(tmp_path / "b.zip", {"imsmanifest.xml": manifest, **{
         f"s{i}.html": SEQUENCED_SCO.format(name=f"S{i}", score=0.5) for i in (1, 2, 3)}})
-    state = app.extensions["mirco"]
     with pytest.raises(PackageRejected) as refused:
-        import_package(path, state.settings.packages_path, state.db.transaction, ignore_schema_errors=True)
+        importer(path, ignore_schema_errors=True)
     assert any(message in str(p) and ":" in str(p) for p in refused.value.problems), refused.value.problems
 
 
