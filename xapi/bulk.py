@@ -15,18 +15,22 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
-def writer_position(session: Session, table: Table, count: int) -> tuple[int, list[int]]:
-    """(latest `stored_us`, `count` new increasing `seq` values) in one round trip; call it holding the writer
-    lock. Unused values are harmless gaps."""
+def writer_position(session: Session, table: Table, ids: Sequence[str]) -> tuple[int, list[int], dict[str, str]]:
+    """(latest `stored_us`, one new increasing `seq` per id, {id: body} of the ids already stored) in one round
+    trip on PostgreSQL; call it holding the writer lock. Unused `seq` values are harmless gaps."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(text(
+        last_stored, seqs, stored = connection.execute(text(
             f"SELECT (SELECT max(stored_us) FROM {table.name}), "
-            f"nextval(pg_get_serial_sequence('{table.name}', 'seq')) FROM generate_series(1, :n)"), {"n": count}).all()
-        return rows[0][0] or 0, [row[1] for row in rows]
+            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table.name}', 'seq')) FROM generate_series(1, :n)), "
+            f"ARRAY(SELECT ARRAY[id, body] FROM {table.name} WHERE id = ANY(CAST(:ids AS text[])))"),
+            {"n": len(ids), "ids": list(ids)}).one()
+        return last_stored or 0, seqs, dict(stored)
     last_stored, last_seq = connection.execute(select(func.max(table.c.stored_us), func.max(table.c.seq))).one()
     start = (last_seq or 0) + 1
-    return last_stored or 0, list(range(start, start + count))
+    rows = connection.execute(select(table.c.id, table.c.body).where(table.c.id.in_(ids)))
+    stored = {row.id: row.body for row in rows}
+    return last_stored or 0, list(range(start, start + len(ids))), stored
 
 
 def one_of(connection: Connection, column: Column, values: Collection[Any]) -> ColumnElement[bool]:

@@ -225,21 +225,18 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
         validate_statements(statements, version)
     authority = authority or default_authority()
     _serialize_writers(session)
-    last_stored_us, seqs = writer_position(session, storage.statement, len(statements))
+    statements = [s if "id" in s else {**s, "id": str(uuid.uuid4())} for s in statements]
+    ids = [s["id"].lower() for s in statements]
+    last_stored_us, seqs, existing = writer_position(session, storage.statement, ids)
     stored_us = max(now_us(), last_stored_us + 1)
     stored = iso(stored_us)
-    prepared = [prepare(s, authority=authority, version=version, stored=stored) for s in statements]
-    ids = [p["id"] for p in prepared]
-    st = storage.statement
-    existing = {row.id: json.loads(row.body) for row in session.execute(
-        select(st.c.id, st.c.body).where(one_of(session.connection(), st.c.id, ids)))}
     new = []
-    for original, item in zip(statements, prepared):
-        if item["id"] in existing:
-            if not same_content(existing[item["id"]], original):
-                raise Conflict(f"statement {item['id']} is already stored with different content")
+    for statement_id, original in zip(ids, statements):
+        if statement_id in existing:
+            if not same_content(json.loads(existing[statement_id]), original):
+                raise Conflict(f"statement {statement_id} is already stored with different content")
             continue
-        new.append(item)
+        new.append(prepare(original, authority=authority, version=version, stored=stored))
     if new:
         _insert_new(session, new, seqs, stored_us, attachments or {})
     return ids
