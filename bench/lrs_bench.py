@@ -248,9 +248,14 @@ def query_set(workload: Workload, since: str) -> dict[str, dict[str, str]]:
     }
 
 
+def load_average() -> str:
+    """The 1-minute load average: on a shared machine, figures taken under load are not comparable."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def report(label: str, r: Result) -> None:
     print(f"  {label:34} {r.rate:9.0f} statements/s   p50 {percentile(r.latencies_ms, 50):7.1f} ms   "
-          f"p95 {percentile(r.latencies_ms, 95):7.1f} ms   errors {r.errors}"
+          f"p95 {percentile(r.latencies_ms, 95):7.1f} ms   errors {r.errors}   {load_average()}"
           + (f"  e.g. {r.error_samples[0]}" if r.error_samples else ""), flush=True)
 
 
@@ -334,7 +339,7 @@ def main() -> None:
     parser.add_argument("--ralph", default="/tmp/ralph-venv", help="virtualenv with ralph-malph 5.1.0 ('' to skip)")
     args = parser.parse_args()
     print(f"LRS benchmark: {os.cpu_count()} CPUs, {args.statements} statements per POST configuration, "
-          f"{args.preload:,} preloaded for queries, gunicorn {args.workers} workers x 4 threads")
+          f"{args.preload:,} preloaded for queries, gunicorn {args.workers} workers x 4 threads, {load_average()}")
     results = {backend: run_mirco(backend, args) for backend in args.backends.split(",") if backend}
     ralph = run_ralph(args) if args.ralph else None
     if ralph:
