@@ -183,17 +183,22 @@ def _definitions(statement: dict) -> Iterable[tuple[str, dict]]:
     return walk(statement)
 
 
-def prepare(statement: dict, *, authority: dict, version: str, stored: str) -> dict:
-    """A copy completed the way the LRS stores it: id, stored (`clock.iso`), authority, version, timestamp."""
+def prepare(statement: dict, *, authority: dict, version: str, stored: str | None) -> dict:
+    """A copy completed the way the LRS stores it: id, stored (`clock.iso`), authority, version, timestamp.
+
+    With `stored=None`, `stored` and the `timestamp` that defaults to it are left for the writer to add.
+    """
     out = dict(_with_array_context(statement))  # shallow copy: nested objects are shared, never modified
     out["id"] = out["id"].lower() if "id" in out else str(uuid.uuid4())
-    out["stored"] = stored
     out["authority"] = authority
     out.setdefault("version", "2.0.0" if version.startswith("2.") else "1.0.0")  # a sent version is kept
     if version.startswith("2."):
         if "timestamp" in out:
             out["timestamp"] = iso(to_us(parse_timestamp(out["timestamp"], "statement.timestamp")))
-    out.setdefault("timestamp", out["stored"])
+    out.pop("stored", None)  # a sent `stored` is replaced by the LRS's own
+    if stored is not None:
+        out["stored"] = stored
+        out.setdefault("timestamp", stored)
     return out
 
 
@@ -220,32 +225,70 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
 
     A statement whose id is already stored with the same content is accepted again without change;
     the same id with other content raises Conflict. `attachments` maps sha2 -> (content type, bytes).
+    Statements are drafted (JSON, index rows, definitions) before the writer lock, so concurrent writers
+    wait for each other only for the SQL.
     """
     if validate:
         validate_statements(statements, version)
     authority = authority or default_authority()
+    definition_texts: dict[str, list[tuple[dict, str, str]]] = {}
+    drafts = [_draft(prepare(s, authority=authority, version=version, stored=None), definition_texts)
+              for s in statements]
+    ids = [d.statement["id"] for d in drafts]
     _serialize_writers(session)
-    statements = [s if "id" in s else {**s, "id": str(uuid.uuid4())} for s in statements]
-    ids = [s["id"].lower() for s in statements]
     last_stored_us, seqs, existing = writer_position(session, storage.statement, ids)
-    stored_us = max(now_us(), last_stored_us + 1)
-    stored = iso(stored_us)
     new = []
-    for statement_id, original in zip(ids, statements):
+    for draft, original in zip(drafts, statements):
+        statement_id = draft.statement["id"]
         if statement_id in existing:
             if not same_content(json.loads(existing[statement_id]), original):
                 raise Conflict(f"statement {statement_id} is already stored with different content")
             continue
-        new.append(prepare(original, authority=authority, version=version, stored=stored))
+        new.append(draft)
     if new:
-        _insert_new(session, new, seqs, stored_us, attachments or {})
+        _insert_new(session, new, seqs, max(now_us(), last_stored_us + 1), attachments or {})
     return ids
 
 
-def _insert_new(session: Session, new: list[dict], seqs: list[int], stored_us: int,
+@dataclass
+class _Draft:
+    """A statement as stored but for its `stored` time (and the `timestamp` that defaults to it)."""
+
+    statement: dict
+    body: str
+    indexed: _Indexed
+    definitions: list[tuple[str, str, str]]  # (activity id, sha256 digest, definition JSON)
+    timestamp_us: int | None  # None: the stored time
+
+
+def _draft(statement: dict, definition_texts: dict[str, list[tuple[dict, str, str]]]) -> _Draft:
+    """`definition_texts` (activity id -> [(definition, JSON, digest)]) is shared by the batch: equal
+    definitions are serialized once."""
+    definitions = []
+    for activity_id, definition in _definitions(statement):
+        known = definition_texts.setdefault(activity_id, [])
+        found = next(((text_, digest) for seen, text_, digest in known if seen == definition), None)
+        if found is None:
+            text_ = dumps(definition)
+            found = text_, hashlib.sha256(text_.encode()).hexdigest()
+            known.append((definition, *found))
+        definitions.append((activity_id, found[1], found[0]))
+    timestamp = statement.get("timestamp")
+    return _Draft(statement, dumps(statement), _index_rows(statement), definitions,
+                  None if timestamp is None else to_us(parse_timestamp(timestamp, "timestamp")))
+
+
+def _stored_body(draft: _Draft, stored: str) -> str:
+    """The draft's JSON (an object) with `stored`, and `timestamp` when the LRS sets it, appended."""
+    added = f',"stored":"{stored}"' + ("" if draft.timestamp_us is not None else f',"timestamp":"{stored}"')
+    return draft.body[:-1] + added + "}"
+
+
+def _insert_new(session: Session, new: list[_Draft], seqs: list[int], stored_us: int,
                 attachments: dict[str, tuple[str, bytes]]) -> None:
     st = storage.statement
-    refs = {s["object"]["id"].lower() for s in new if s["object"].get("objectType") == "StatementRef"}
+    refs = {d.statement["object"]["id"].lower() for d in new
+            if d.statement["object"].get("objectType") == "StatementRef"}
     inherited: dict[str, list[tuple[str, str, bool]]] = {}
     voidable: set[str] = set()
     if refs:
@@ -258,40 +301,34 @@ def _insert_new(session: Session, new: list[dict], seqs: list[int], stored_us: i
             inherited.setdefault(row.id, []).append((row.kind, row.value, row.direct))
             if row.verb_id != Verb.VOIDED:
                 voidable.add(row.id)
-    batch_by_id = {s["id"]: s for s in new}
+    batch_by_id = {d.statement["id"]: d.statement for d in new}
     voided_now: set[str] = set()
-    for s in new:
+    for s in batch_by_id.values():
         if s["verb"]["id"] == Verb.VOIDED:
             target = s["object"]["id"].lower()
             if target in batch_by_id and batch_by_id[target]["verb"]["id"] != Verb.VOIDED:
                 voided_now.add(target)
             elif target in voidable:
                 voided_now.add(target)
+    stored = iso(stored_us)
     rows, index_rows = [], []
-    authority_key = agent_key(new[0]["authority"])  # one authority per batch
+    authority_key = agent_key(new[0].statement["authority"])  # one authority per batch
     definitions: dict[tuple[str, str], tuple[str, str, int, str]] = {}
-    seen_definitions: dict[str, list[dict]] = {}
-    for seq, s in zip(seqs, new):
+    for seq, draft in zip(seqs, new):
+        s = draft.statement
         obj = s["object"]
         kind = obj.get("objectType", "Activity")
-        timestamp = s["timestamp"]
         rows.append((
             seq, s["id"], agent_key(s["actor"]), s["verb"]["id"], obj["id"] if kind == "Activity" else None,
             obj["id"].lower() if kind == "StatementRef" else None, (s.get("context") or {}).get("registration"),
-            stored_us, stored_us if timestamp == s["stored"] else to_us(parse_timestamp(timestamp, "timestamp")),
-            s["id"] in voided_now, authority_key, s["version"], bool(s.get("attachments")), dumps(s)))
-        indexed = _index_rows(s)
+            stored_us, stored_us if draft.timestamp_us is None else draft.timestamp_us, s["id"] in voided_now,
+            authority_key, s["version"], bool(s.get("attachments")), _stored_body(draft, stored)))
+        indexed = draft.indexed
         if kind == "StatementRef":
             for ref_kind, value, direct in inherited.get(obj["id"].lower(), []):
                 indexed.add(ref_kind, value, direct)
         index_rows.extend((k, v, seq, d) for (k, v), d in indexed.rows.items())
-        for activity_id, definition in _definitions(s):
-            seen = seen_definitions.setdefault(activity_id, [])
-            if definition in seen:  # equal to one met earlier in the batch: that one is kept, as for equal text
-                continue
-            seen.append(definition)
-            text_ = dumps(definition)
-            digest = hashlib.sha256(text_.encode()).hexdigest()
+        for activity_id, digest, text_ in draft.definitions:
             definitions.setdefault((activity_id, digest), (activity_id, digest, seq, text_))
     copy_rows(session, st, STATEMENT_COLUMNS, rows)
     copy_rows(session, storage.statement_index, ("kind", "value", "statement_seq", "direct"), index_rows)

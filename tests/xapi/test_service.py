@@ -2,6 +2,7 @@
 report queries, concurrent writers (no deadlock, strictly increasing stored order), GDPR erasure."""
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
@@ -72,6 +73,28 @@ def test_store_is_atomic_with_the_callers_transaction(lrs_app) -> None:  # type:
             store_statements(session, [statement(), statement(verb={"id": "nope"})])
     with db.sessions() as session:
         assert session.execute(select(storage.statement.c.seq)).first() is None
+
+
+def test_stored_json_has_the_lrs_stored_time_once_and_timestamp_defaults_to_it(lrs_app) -> None:  # type: ignore[no-untyped-def]
+    """`stored` (and a missing `timestamp`) are added to the statement's JSON under the writer lock."""
+    db = lrs_app.extensions["mirco"].db
+    sent_stored = statement(stored="2001-01-01T00:00:00Z")
+    timed = statement(timestamp="2024-05-06T07:08:09.123Z")
+    with db.transaction() as session:
+        store_statements(session, [sent_stored, timed])
+
+    def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+        assert len({k for k, _ in pairs}) == len(pairs)
+        return dict(pairs)
+
+    with db.sessions() as session:
+        rows = {r.id: r for r in session.execute(select(storage.statement))}
+    first = json.loads(rows[sent_stored["id"]].body, object_pairs_hook=no_duplicate_keys)
+    assert first["stored"] != "2001-01-01T00:00:00Z" and first["timestamp"] == first["stored"]
+    assert rows[sent_stored["id"]].timestamp_us == rows[sent_stored["id"]].stored_us
+    second = json.loads(rows[timed["id"]].body, object_pairs_hook=no_duplicate_keys)
+    assert second["timestamp"] == "2024-05-06T07:08:09.123Z" and second["stored"] == first["stored"]
+    assert rows[timed["id"]].timestamp_us == 1714979289123000
 
 
 def test_conflicting_resend_raises(lrs_app) -> None:  # type: ignore[no-untyped-def]
