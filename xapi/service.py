@@ -267,12 +267,14 @@ def _draft(statement: dict, definition_texts: dict[str, list[tuple[dict, str, st
     definitions = []
     for activity_id, definition in _definitions(statement):
         known = definition_texts.setdefault(activity_id, [])
-        found = next(((text_, digest) for seen, text_, digest in known if seen == definition), None)
-        if found is None:
+        for seen, text_, digest in known:
+            if seen == definition:
+                break
+        else:
             text_ = dumps(definition)
-            found = text_, hashlib.sha256(text_.encode()).hexdigest()
-            known.append((definition, *found))
-        definitions.append((activity_id, found[1], found[0]))
+            digest = hashlib.sha256(text_.encode()).hexdigest()
+            known.append((definition, text_, digest))
+        definitions.append((activity_id, digest, text_))
     timestamp = statement.get("timestamp")
     return _Draft(statement, dumps(statement), _index_rows(statement), definitions,
                   None if timestamp is None else to_us(parse_timestamp(timestamp, "timestamp")))
