@@ -22,10 +22,12 @@ def writer_position(session: Session, table: Table, ids: Sequence[str]) -> tuple
     if connection.dialect.name == "postgresql":
         last_stored, seqs, stored = connection.execute(text(
             f"SELECT (SELECT max(stored_us) FROM {table.name}), "
-            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table.name}', 'seq')) FROM generate_series(1, :n)), "
+            # the sequence is looked up once (OFFSET 0 keeps the subquery apart), not once per value
+            f"ARRAY(SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('{table.name}', 'seq')::regclass AS seq "
+            f"OFFSET 0) AS q, generate_series(1, :n)), "
             f"ARRAY(SELECT ARRAY[id, body] FROM {table.name} WHERE id = ANY(CAST(:ids AS text[])))"),
             {"n": len(ids), "ids": list(ids)}).one()
-        return last_stored or 0, seqs, dict(stored)
+        return last_stored or 0, sorted(seqs), dict(stored)
     last_stored, last_seq = connection.execute(select(func.max(table.c.stored_us), func.max(table.c.seq))).one()
     start = (last_seq or 0) + 1
     rows = connection.execute(select(table.c.id, table.c.body).where(table.c.id.in_(ids)))
