@@ -1,8 +1,8 @@
 """Turn failures into clear answers: JSON for API clients, a readable page for people, never a traceback.
 
-Pages speak the interface language: the title comes from the status code, the message is translated when the
-catalogs have it (a lazy `_l()` description, or a plain string whose text is a catalog message); a message the
-catalogs lack is shown as written and marked `lang="en"` so screen readers pronounce it right.
+Pages speak the interface language: the title comes from the status code, and a message meant for people is marked
+with `_l()` where it is written (a lazy string, translated when the page is rendered). A plain `str` is never looked
+up in the catalogs: it is shown as written and marked `lang="en"` so screen readers pronounce it right.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -21,28 +20,15 @@ TITLES = {
     429: _l("Too many requests"), 500: _l("Server error"), 503: _l("Service unavailable"), 507: _l("Storage full"),
 }
 
-MESSAGES_OF_OTHER_MODULES = (
-    # abort() descriptions written elsewhere as plain strings; listed so that they are extracted and translated
-    # (render_error looks the text up; if one is reworded there, it shows in English until the catalogs follow).
-    _l("This page opens from an activity in your course: launch it from there."),
-    _l("This page is for the course's instructors only."),
-    _l("This page is for learners; instructors use the report pages."),
-    _l("Choose one of the offered languages."),
-    _l("The launch could not be completed"),
-    _l("Registration failed"),
-)
-
-
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.path.startswith(("/xapi/", "/api/")) or best == "application/json"
 
 
 def _translated(message: Any) -> tuple[str, bool]:
-    """The message in the interface language, and whether it is (a catalog message or a lazy string)."""
+    """The message as shown, and whether it is translated: a lazy `_l()` string is, a plain `str` is not."""
     if isinstance(message, str):
-        text = gettext(message) if "%" not in message else message  # a literal %, not a placeholder
-        return text, text != message
+        return message, False
     return str(message), True
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, Flask, abort, g, has_request_context, redirect, request, session
 from babel.units import format_unit
 from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from lti_tool.identity import current_learner, launch_id_from_request
@@ -143,7 +144,7 @@ def choose_language() -> Response:
     """Store the learner's choice; an unknown language is a clear 400, not a silent fallback."""
     language = match_language(request.form.get("lang"))
     if language is None:
-        abort(400, description="Choose one of the offered languages.")
+        abort(400, description=_l("Choose one of the offered languages."))
     session[SESSION_KEY] = language.catalog
     target = _safe_next(request.form.get("next"))
     # Also in the address: inside an iframe whose browser blocks third-party cookies the session is lost.

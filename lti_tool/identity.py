@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, Callable, TypeVar
 
 from flask import abort, g, request, session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.lti.roles import role_flags
@@ -106,11 +107,11 @@ def require_launch(role: str | None = None) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             launch = current_learner()
             if launch is None:
-                abort(401, description="This page opens from an activity in your course: launch it from there.")
+                abort(401, description=_l("This page opens from an activity in your course: launch it from there."))
             if role == "instructor" and not launch.is_instructor:
-                abort(403, description="This page is for the course's instructors only.")
+                abort(403, description=_l("This page is for the course's instructors only."))
             if role == "learner" and launch.is_instructor:
-                abort(403, description="This page is for learners; instructors use the report pages.")
+                abort(403, description=_l("This page is for learners; instructors use the report pages."))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

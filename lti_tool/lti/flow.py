@@ -19,6 +19,7 @@ from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.service_connector import ServiceConnector
 from pylti1p3.session import SessionService
 from flask import Response
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.launch_store import LaunchStore
 from lti_tool.lti import claims as C
@@ -29,10 +30,12 @@ HTTP_TIMEOUT = 10
 
 
 class LaunchRejected(Exception):
-    """A launch that must be refused with a readable page; `status` is the HTTP status."""
+    """A launch that must be refused with a readable page; `status` is the HTTP status. `message` is what the
+    learner reads: a lazy `_l()` string, kept lazy so that the page translates it."""
 
-    def __init__(self, message: str, status: int = 400, *, new_window_url: str | None = None) -> None:
+    def __init__(self, message: Any, status: int = 400, *, new_window_url: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.status = status
         self.new_window_url = new_window_url
 
@@ -180,9 +183,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def validate_state(self) -> "ToolMessageLaunch":
         state = self._get_request_param("state")
         if not state:
-            raise LaunchRejected("The launch has no state parameter. Start the activity again from your course.")
-        unknown = ("This launch was already used or has expired (unknown state). "
-                   "Start the activity again from your course.")
+            raise LaunchRejected(_l("The launch has no state parameter. Start the activity again from your course."))
+        unknown = _l("This launch was already used or has expired (unknown state). "
+                     "Start the activity again from your course.")
         if self._cookie_service.get_cookie(state) != state:  # no cookie: maybe the platform's storage has it
             params = self._session_service.peek_state_params(state)
             if not isinstance(params, dict):
@@ -191,8 +194,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 if params.get("storage_target") and self._storage_state is None:
                     raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"))
                 raise LaunchRejected(
-                    "Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
-                    "another site's frame). Open the activity in a new window to continue.", 401,
+                    _l("Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
+                       "another site's frame). Open the activity in a new window to continue."), 401,
                     new_window_url=params.get("new_window_url"))
         params = self._session_service.take_state_params(state)  # atomic: a second use finds nothing
         if not isinstance(params, dict):

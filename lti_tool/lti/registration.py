@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 from pylti1p3.dynamic_registration import DynamicRegistration
 from pylti1p3.exception import LtiException
 from sqlalchemy import select
@@ -28,7 +29,12 @@ TOOL_NAME = "MIRCO Learning Suite"
 
 
 class RegistrationFailed(Exception):
-    """The platform's configuration or answer cannot be used; the message says what to fix."""
+    """The platform's configuration or answer cannot be used; the message says what to fix. `message` is a lazy
+    `_l()` string where it reaches a page (dynamic registration), plain English where it reaches the CLI."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -126,17 +132,18 @@ class ToolRegistration(DynamicRegistration):
             resp = self.get_request_session().get(self.openid_configuration_url, headers=headers)
             config = resp.json()
         except (requests.RequestException, ValueError) as exc:
-            raise RegistrationFailed(f"The platform's configuration at {self.openid_configuration_url} could not "
-                                     f"be read ({type(exc).__name__}).") from None
+            raise RegistrationFailed(_l("The platform's configuration at %(url)s could not be read (%(error)s).",
+                                        url=self.openid_configuration_url, error=type(exc).__name__)) from None
         if not resp.ok or not isinstance(config, dict):
-            raise RegistrationFailed(f"The platform's configuration answered HTTP {resp.status_code}.")
+            raise RegistrationFailed(_l("The platform's configuration answered HTTP %(status)s.",
+                                        status=resp.status_code))
         required = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
         missing = [k for k in required if not isinstance(config.get(k), str)]
         if missing or not isinstance(config.get(PLATFORM_CONFIGURATION), dict):
-            raise RegistrationFailed("The platform's configuration lacks " + ", ".join(
-                missing or [PLATFORM_CONFIGURATION]) + ".")
+            raise RegistrationFailed(_l("The platform's configuration lacks %(fields)s.",
+                                        fields=", ".join(missing or [PLATFORM_CONFIGURATION])))
         if not self.openid_configuration_url.startswith(config["issuer"]):
-            raise RegistrationFailed("The platform's issuer does not match the address of its configuration.")
+            raise RegistrationFailed(_l("The platform's issuer does not match the address of its configuration."))
         return config
 
     def complete_registration(self, openid_configuration: dict[str, Any],
@@ -145,7 +152,7 @@ class ToolRegistration(DynamicRegistration):
         client_id = openid_registration.get("client_id")
         if not isinstance(client_id, str) or not isinstance(tool_config, dict) \
                 or not isinstance(tool_config.get("deployment_id"), str):
-            raise RegistrationFailed("The platform's answer has no client_id or deployment_id.")
+            raise RegistrationFailed(_l("The platform's answer has no client_id or deployment_id."))
         platform_config = openid_configuration[PLATFORM_CONFIGURATION]
         details = PlatformDetails(
             issuer=openid_configuration["issuer"], client_id=client_id, deployment_id=tool_config["deployment_id"],
@@ -164,16 +171,17 @@ def register():  # type: ignore[no-untyped-def]
     config_url = request.args.get("openid_configuration", "")
     token = request.args.get("registration_token")
     if not config_url.startswith(("https://", "http://")) or len(config_url) > 2048:
-        return render_error(400, "Registration failed",
-                            "This address is opened by the platform during dynamic registration, with an "
-                            "openid_configuration parameter. Paste it into your platform's tool registration.")
+        return render_error(400, _l("Registration failed"),
+                            _l("This address is opened by the platform during dynamic registration, with an "
+                               "openid_configuration parameter. Paste it into your platform's tool registration."))
     registration = ToolRegistration(config_url, token if token and len(token) <= 4096 else None)
     try:
         platform = registration.register()
     except RegistrationFailed as exc:
-        return render_error(400, "Registration failed", str(exc))
+        return render_error(400, _l("Registration failed"), exc.message)
     except (LtiException, AssertionError, requests.RequestException) as exc:
-        return render_error(502, "Registration failed", f"The platform refused the registration: {exc}")
+        return render_error(502, _l("Registration failed"),
+                            _l("The platform refused the registration: %(reason)s", reason=str(exc)))
     return render_template("lti/registered.html", platform=platform)
 
 

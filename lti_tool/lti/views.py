@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from jwcrypto.common import JWException
 from jwt import PyJWTError
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
@@ -40,9 +41,9 @@ def _lti_request() -> FlaskRequest:
     return FlaskRequest(request_data=data or {"_": ""}, request_is_secure=request.is_secure)
 
 
-def _refuse(message: str, status: int = 400, new_window_url: str | None = None) -> tuple[Response | str, int]:
+def _refuse(message: Any, status: int = 400, new_window_url: str | None = None) -> tuple[Response | str, int]:
     if new_window_url is None:
-        return render_error(status, "The launch could not be completed", message)
+        return render_error(status, _l("The launch could not be completed"), message)
     return render_template("lti/launch_error.html", message=message, new_window_url=new_window_url), status
 
 
@@ -60,21 +61,21 @@ def login():  # type: ignore[no-untyped-def]
     """OIDC third-party login initiation: remember state and nonce in the shared store, send the browser on."""
     params = {k: request.values.get(k) for k in LOGIN_PARAMS if isinstance(request.values.get(k), str)}
     if not params.get("iss") or not params.get("login_hint"):
-        return _refuse("The login request has no iss or login_hint: start the activity from your course.")
+        return _refuse(_l("The login request has no iss or login_hint: start the activity from your course."))
     if any(len(v) > 4096 for v in params.values()):
-        return _refuse("The login request is too large.", 413)
+        return _refuse(_l("The login request is too large."), 413)
     target = params.get("target_link_uri", "")
     base = app_state().settings.base_url.rstrip("/")
     if target and not (target == base or target.startswith(base + "/")):
-        return _refuse("The target_link_uri of this login does not belong to this tool.")
+        return _refuse(_l("The target_link_uri of this login does not belong to this tool."))
     state = app_state()
     settings = state.settings
     with state.db.sessions() as db_session:
         conf = DatabaseToolConf(db_session, settings.keys_path, with_keys=False)
         platform = conf.find_platform(params["iss"], params.get("client_id"))
         if platform is None:
-            return _refuse("This platform (issuer and client id) is not registered with the tool. "
-                           "An administrator registers it under /lti/config.", 404)
+            return _refuse(_l("This platform (issuer and client id) is not registered with the tool. "
+                              "An administrator registers it under /lti/config."), 404)
         lti_request = _lti_request()
         cookies = ToolCookieService(lti_request, settings.secure_cookies)
         oidc = FlaskOIDCLogin(lti_request, conf, session_service=SingleUseSessionService(launch_store()),
@@ -90,7 +91,7 @@ def login():  # type: ignore[no-untyped-def]
         try:
             auth = oidc.get_redirect_object(tool_url("lti.launch"))
         except (OIDCException, LtiException) as exc:
-            return _refuse(f"The login could not start: {exc}")
+            return _refuse(_l("The login could not start: %(reason)s", reason=str(exc)))
     auth_url = auth.get_redirect_url()
     if params.get("lti_storage_target") and not request.values.get("lti1p3_new_window"):
         query = parse_qs(urlsplit(auth_url).query)
@@ -109,17 +110,17 @@ def _origin(url: str) -> str:
 
 @bp.get("/launch")
 def launch_get():  # type: ignore[no-untyped-def]
-    return _refuse("A launch is a form the platform posts after login; open the activity from your course.", 405)
+    return _refuse(_l("A launch is a form the platform posts after login; open the activity from your course."), 405)
 
 
 @bp.post("/launch")
 def launch():  # type: ignore[no-untyped-def]
     """Validate the id_token (pylti1p3 plus single-use state/nonce and azp), keep the launch, open the content."""
     if (request.content_length or 0) > MAX_LAUNCH_BYTES:
-        return _refuse("The launch message is larger than this tool accepts.", 413)
+        return _refuse(_l("The launch message is larger than this tool accepts."), 413)
     id_token = request.form.get("id_token", "")
     if not id_token:
-        return _refuse("The launch has no id_token: open the activity from your course.")
+        return _refuse(_l("The launch has no id_token: open the activity from your course."))
     state = app_state()
     try:
         with state.db.transaction() as db_session:
@@ -133,17 +134,18 @@ def launch():  # type: ignore[no-untyped-def]
                 message.validate()
             except MALFORMED as exc:
                 log.info("malformed launch refused: %r", exc)
-                raise LaunchRejected("The launch message is malformed (a claim has the wrong shape).") from exc
+                raise LaunchRejected(_l("The launch message is malformed (a claim has the wrong shape).")) from exc
             launch_row = record_launch(db_session, conf.platform, message.claims())
     except StorageNeeded as need:
         return render_template("lti/storage_launch.html", id_token=id_token, state=request.form.get("state", ""),
                                target=need.storage_target, origin=need.platform_origin)
     except LaunchRejected as exc:
-        return _refuse(str(exc), exc.status, exc.new_window_url)
+        return _refuse(exc.message, exc.status, exc.new_window_url)
     except ClaimTooLong as exc:
         return _refuse(str(exc))
     except (LtiException, OIDCException, PyJWTError, JWException) as exc:
-        return _refuse(f"The launch was rejected: {exc}", 401 if "signature" in str(exc).lower() else 400)
+        return _refuse(_l("The launch was rejected: %(reason)s", reason=str(exc)),
+                       401 if "signature" in str(exc).lower() else 400)
     session[LAUNCH_SESSION_KEY] = launch_row.id
     metrics.count_launch(launch_row.message_type)
     if launch_row.message_type == "LtiDeepLinkingRequest":

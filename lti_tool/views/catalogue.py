@@ -25,5 +25,5 @@ def index() -> str:
 def course_detail(course_id: str) -> str:
     course = app_state().catalogue.get(course_id)
     if course is None:
-        abort(404, description=f"There is no course {course_id!r} in this catalogue.")
+        abort(404, description=_l("There is no course %(course)s in this catalogue.", course=repr(course_id)))
     return render_template("course_detail.html", course=course, outcome_domains=OUTCOME_DOMAINS)

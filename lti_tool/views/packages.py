@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
@@ -40,10 +41,10 @@ def index() -> str:
 def upload():  # type: ignore[no-untyped-def]
     launch = current_learner()
     if request.form.get("launch") != launch.launch_id:
-        abort(403, description="The upload form has expired: open this page again from your course.")
+        abort(403, description=_l("The upload form has expired: open this page again from your course."))
     upload_file = request.files.get("package")
     if upload_file is None or not upload_file.filename:
-        abort(400, description="Choose a SCORM package (.zip) to upload.")
+        abort(400, description=_l("Choose a SCORM package (.zip) to upload."))
     settings = app_state().settings
     settings.packages_path.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".zip", dir=settings.packages_path, prefix=".upload-") as handle:
@@ -66,13 +67,13 @@ def remove(package_id: str):  # type: ignore[no-untyped-def]
     warns and asks again unless the form confirms it."""
     launch = current_learner()
     if request.form.get("launch") != launch.launch_id:
-        abort(403, description="The form has expired: open this page again from your course.")
+        abort(403, description=_l("The form has expired: open this page again from your course."))
     state = app_state()
     try:
         result = remove_package(package_id, state.settings.packages_path, state.db.transaction,
                                 force=request.form.get("confirm") == "yes")
     except LookupError:
-        abort(404, description="This package does not exist (any more).")
+        abort(404, description=_l("This package does not exist (any more)."))
     except PackageInUse as exc:
         return render_template("packages/index.html", packages=_packages(), launch=launch, problems=None,
                                imported=None, removed=None, in_use=(package_id, exc)), 409

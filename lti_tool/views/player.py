@@ -49,8 +49,9 @@ def _scope() -> tuple[LaunchContext, Scope]:
     try:
         return launch, scope_for(launch, app_state().catalogue)
     except NoContent as exc:
-        abort(404, description=str(exc) + (" As an instructor, add the activity again and pick content."
-                                           if launch.is_instructor else " Ask your instructor."))
+        abort(404, description=_l("%(reason)s As an instructor, add the activity again and pick content.",
+                                   reason=str(exc)) if launch.is_instructor
+              else _l("%(reason)s Ask your instructor.", reason=str(exc)))
 
 
 @bp.get("/")
