@@ -7,6 +7,9 @@ the nonce the tool chose at login. Both tools run under gunicorn (sync workers) 
 workers; the MIRCO tool on SQLite and PostgreSQL (launch store in the database, and in Redis when reachable),
 the plain pylti1p3 example tool (ToolConfDict + FlaskCacheDataStorage on Redis, no database) for the ratio.
 The browsers run in several client processes (`--processes`), so the client's GIL is not what is measured.
+Each line also gives the CPU time per launch of the tool's workers and of the database (PostgreSQL or Redis)
+processes: clients, tool and database share this machine's cores, so launches/s is bounded by all three, while
+the tool's own cost per launch is what a deployment on its own cores would scale with.
 Prints figures, asserts nothing. Bounded: `--seconds` per configuration (default 6). Each line shows the load
 average: on a machine shared with other jobs the figures are only comparable within similar load.
 
@@ -130,24 +133,70 @@ def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: flo
     return latencies, errors
 
 
-def measure(target: Target, platform: rsa.RSAPrivateKey, seconds: float, clients: int, processes: int) -> dict:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of these processes has used so far (from /proc; gone processes left out)."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15 of stat)
+    return used
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two samples by the processes alive at both."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def store_pids() -> list[int]:
+    """The PostgreSQL and Redis server processes: the database work of a launch runs there, on the same cores."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() in ("postgres", "redis-server"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def measure(target: Target, platform: rsa.RSAPrivateKey, seconds: float, clients: int, processes: int,
+            server: subprocess.Popen) -> dict:
     """`clients` concurrent browsers spread over `processes` client processes (one Python process with threads
-    tops out near 150 launches/s here: the client, not the tool, would be measured)."""
+    tops out near 150 launches/s here: the client, not the tool, would be measured). Also the CPU time the
+    tool's workers and the database/Redis processes spent per launch: on 2 cores shared with the clients that
+    is the figure that says what the tool itself costs."""
     for _ in range(3):  # warm up: workers import, connect, cache the key set
         one_launch(target, platform, "warmup", "link-0")
     pem = platform.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption())
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     start_at = time.time() + 3.0  # time for the spawned processes to import
+    workers, stores = children(server.pid), store_pids()
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_browsers, target, pem, start_at, seconds, share, sum(shares[:i]))
                    for i, share in enumerate(shares) if share]
+        time.sleep(max(0.0, start_at - time.time()))
+        tool_before, store_before = cpu_seconds(workers), cpu_seconds(stores)
         results = [future.result() for future in futures]
+        tool_cpu = cpu_spent(tool_before, cpu_seconds(workers))
+        store_cpu = cpu_spent(store_before, cpu_seconds(stores))
     latencies = sorted(x for got, _ in results for x in got)
     errors = [e for _, failed in results for e in failed]
     pct = (lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000) if latencies else (lambda p: 0)
     return {"launches": len(latencies), "per_s": len(latencies) / seconds, "p50": pct(0.50),
             "p95": pct(0.95), "mean": statistics.mean(latencies) * 1000 if latencies else 0, "errors": len(errors),
+            "tool_cpu_ms": tool_cpu * 1000 / max(1, len(latencies)),
+            "store_cpu_ms": store_cpu * 1000 / max(1, len(latencies)),
             "first_error": errors[0] if errors else ""}
 
 
@@ -330,14 +379,15 @@ def main() -> None:
                     target = Target(f"MIRCO {backend}, {workers}w", base, "/lti/login", "/lti/launch")
                 try:
                     wait_up(base + target.login_path, process, folder / "gunicorn.log")
-                    result = measure(target, platform, args.seconds, args.clients, args.processes)
+                    result = measure(target, platform, args.seconds, args.clients, args.processes, process)
                 finally:
                     stop(process)
                     if pg_name:
                         drop_postgres(pg_name)
             rows.append((target.name, result))
             print(f"{target.name:34} {result['per_s']:7.1f} launches/s   p50 {result['p50']:6.1f} ms   "
-                  f"p95 {result['p95']:6.1f} ms   ({result['launches']} launches, {result['errors']} errors, "
+                  f"p95 {result['p95']:6.1f} ms   CPU/launch: tool {result['tool_cpu_ms']:4.1f} ms, "
+                  f"database {result['store_cpu_ms']:4.1f} ms   ({result['launches']} launches, {result['errors']} errors, "
                   f"load average {os.getloadavg()[0]:.1f})"
                   + (f"  first error: {result['first_error'][:120]}" if result["errors"] else ""), flush=True)
     example = {name.split(", ")[1]: r for name, r in rows if name.startswith("pylti1p3")}
