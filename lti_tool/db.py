@@ -5,9 +5,10 @@ they share one database and one Alembic environment with a migration branch per 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+class ScopedSessions(sessionmaker):
+    """A sessionmaker (callable, `.begin()`) whose sessions use the request's shared connection when it is idle,
+    so code written for a plain sessionmaker (the LRS blueprint, the forwarder) gets the scope too."""
+
+    def __init__(self, engine: Engine, shared: Callable[[], Connection | None]) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._shared = shared
+
+    def __call__(self, **local_kw: Any) -> Session:
+        if "bind" not in local_kw:
+            shared = self._shared()
+            if shared is not None:
+                local_kw["bind"] = shared
+        return super().__call__(**local_kw)
+
+
 class Database:
     """Engine plus session factory; `transaction()` is the one way code writes.
 
@@ -46,13 +63,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._new_session = sessionmaker(self.engine, expire_on_commit=False)
         self._scope: ContextVar[list[Connection] | None] = ContextVar(f"mirco_db_scope_{id(self)}", default=None)
-
-    def sessions(self) -> Session:
-        """A new session, on the request's shared connection when it is idle."""
-        shared = self._idle_shared_connection()
-        return self._new_session(bind=shared) if shared is not None else self._new_session()
+        self.sessions = ScopedSessions(self.engine, self._idle_shared_connection)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -37,7 +37,7 @@ def test_sessions_in_a_scope_share_one_checkout(db: Database) -> None:
     try:
         with db.transaction() as session:
             session.add(_platform("https://scope.one"))
-        with db.sessions() as session:
+        with db.sessions.begin() as session:  # the sessionmaker API, as the LRS and its forwarder use it
             assert session.scalar(select(LtiPlatform.name).where(LtiPlatform.issuer == "https://scope.one"))
         with db.connection() as connection:
             assert connection.scalar(select(LtiPlatform.id).where(LtiPlatform.issuer == "https://scope.one"))
