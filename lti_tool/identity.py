@@ -15,6 +15,7 @@ from sqlalchemy import select
 from lti_tool.lti.roles import role_flags
 from lti_tool.models import LtiContext, LtiDeployment, LtiLaunch, LtiPlatform, LtiResourceLink, LtiUser
 from lti_tool.state import app_state
+from xapi.builders import Learner
 
 LAUNCH_SESSION_KEY = "lti_launch"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,6 +46,10 @@ class LaunchContext:
     module_id: str | None
     lesson_id: str | None
     return_url: str | None
+
+    def learner(self) -> Learner:
+        """The xAPI learner of this launch (names and e-mail reach statements only when the settings allow)."""
+        return Learner(issuer=self.issuer, subject=self.user_sub, name=self.name, email=self.email)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
