@@ -19,6 +19,7 @@ average: on a machine shared with other jobs the figures are only comparable wit
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -34,7 +35,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import jwt
 import requests
@@ -76,41 +77,76 @@ class Target:
     launch_path: str
 
 
+class Browser:
+    """A fresh browser for one launch: a cookie jar over plain http.client. requests cost ~3 ms of client CPU per
+    launch more, on the same 2 cores as the tool: the client would eat the capacity it is meant to measure."""
+
+    def __init__(self, base: str) -> None:
+        self.netloc = urlsplit(base).netloc
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, form: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+        """One request on a new connection (gunicorn's sync workers close each one); keeps the cookies set."""
+        parts = urlsplit(url)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(self.netloc, timeout=30)
+        try:
+            connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body, headers)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        for value in response.headers.get_all("Set-Cookie") or ():
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, content
+
+
 def one_launch(target: Target, platform: rsa.RSAPrivateKey, user: str, link: str) -> float:
-    """One complete launch with a fresh browser (cookie jar); returns seconds."""
+    """One complete launch with a fresh browser (cookie jar): login, id_token POST, the page it redirects to;
+    returns seconds."""
     started = time.perf_counter()
-    with requests.Session() as browser:
-        login = browser.get(target.base + target.login_path, params={
-            "iss": ISSUER, "login_hint": user, "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT,
-            "target_link_uri": target.base + target.launch_path}, allow_redirects=False, timeout=30)
-        if login.status_code != 302:
-            raise RuntimeError(f"{target.name} login: HTTP {login.status_code}")
-        query = parse_qs(urlsplit(login.headers["Location"]).query)
-        now = int(time.time())
-        token = jwt.encode({
-            "iss": ISSUER, "aud": CLIENT_ID, "azp": CLIENT_ID, "sub": user, "iat": now, "exp": now + 300,
-            "nonce": query["nonce"][0], "name": user, LTI + "deployment_id": DEPLOYMENT,
-            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0", LTI + "roles": [LEARNER],
-            LTI + "resource_link": {"id": link, "title": "Bench link"},
-            LTI + "context": {"id": "bench-course", "title": "Bench course"},
-            LTI + "target_link_uri": target.base + target.launch_path, LTI + "custom": {"course": "mini-course"},
-        }, platform, algorithm="RS256", headers={"kid": "bench-kid"})
-        page = browser.post(target.base + target.launch_path, data={"id_token": token, "state": query["state"][0]},
-                            timeout=30)
-        if page.status_code != 200:
-            raise RuntimeError(f"{target.name} launch: HTTP {page.status_code} {page.text[:300]}")
+    browser = Browser(target.base)
+    status, headers, _ = browser.request("GET", target.base + target.login_path + "?" + urlencode({
+        "iss": ISSUER, "login_hint": user, "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT,
+        "target_link_uri": target.base + target.launch_path}))
+    if status != 302:
+        raise RuntimeError(f"{target.name} login: HTTP {status}")
+    query = parse_qs(urlsplit(headers["location"]).query)
+    now = int(time.time())
+    token = jwt.encode({
+        "iss": ISSUER, "aud": CLIENT_ID, "azp": CLIENT_ID, "sub": user, "iat": now, "exp": now + 300,
+        "nonce": query["nonce"][0], "name": user, LTI + "deployment_id": DEPLOYMENT,
+        LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0", LTI + "roles": [LEARNER],
+        LTI + "resource_link": {"id": link, "title": "Bench link"},
+        LTI + "context": {"id": "bench-course", "title": "Bench course"},
+        LTI + "target_link_uri": target.base + target.launch_path, LTI + "custom": {"course": "mini-course"},
+    }, platform, algorithm="RS256", headers={"kid": "bench-kid"})
+    status, headers, body = browser.request("POST", target.base + target.launch_path,
+                                            {"id_token": token, "state": query["state"][0]})
+    if status not in (302, 303):
+        raise RuntimeError(f"{target.name} launch: HTTP {status} {body[:300]!r}")
+    status, _, body = browser.request("GET", urljoin(target.base + target.launch_path, headers["location"]))
+    if status != 200:
+        raise RuntimeError(f"{target.name} first page: HTTP {status} {body[:300]!r}")
     return time.perf_counter() - started
 
 
 def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: float, threads: int,
-              first: int) -> tuple[list, list]:
-    """One client process: `threads` browsers launching from wall-clock `start_at` for `seconds`."""
+              first: int) -> tuple[list, list, float]:
+    """One client process: `threads` browsers launching from wall-clock `start_at` for `seconds`; also returns
+    the CPU seconds the process spent (signing tokens, HTTP)."""
     platform = serialization.load_pem_private_key(platform_pem, password=None)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     time.sleep(max(0.0, start_at - time.time()))  # every process starts the same measured window
     deadline = time.perf_counter() + seconds
+    cpu_start = time.process_time()
 
     def browser(index: int) -> None:
         n = 0
@@ -118,7 +154,7 @@ def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: flo
             n += 1
             try:
                 took = one_launch(target, platform, f"user-{index}-{n % 50}", f"link-{n % 5}")
-            except (RuntimeError, requests.RequestException) as exc:
+            except (RuntimeError, OSError, http.client.HTTPException) as exc:
                 with lock:
                     errors.append(str(exc))
                 continue
@@ -130,7 +166,7 @@ def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: flo
         thread.start()
     for thread in pool:
         thread.join()
-    return latencies, errors
+    return latencies, errors, time.process_time() - cpu_start
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -190,13 +226,15 @@ def measure(target: Target, platform: rsa.RSAPrivateKey, seconds: float, clients
         results = [future.result() for future in futures]
         tool_cpu = cpu_spent(tool_before, cpu_seconds(workers))
         store_cpu = cpu_spent(store_before, cpu_seconds(stores))
-    latencies = sorted(x for got, _ in results for x in got)
-    errors = [e for _, failed in results for e in failed]
+    latencies = sorted(x for got, _, _ in results for x in got)
+    errors = [e for _, failed, _ in results for e in failed]
+    client_cpu = sum(cpu for _, _, cpu in results)
     pct = (lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000) if latencies else (lambda p: 0)
     return {"launches": len(latencies), "per_s": len(latencies) / seconds, "p50": pct(0.50),
             "p95": pct(0.95), "mean": statistics.mean(latencies) * 1000 if latencies else 0, "errors": len(errors),
             "tool_cpu_ms": tool_cpu * 1000 / max(1, len(latencies)),
             "store_cpu_ms": store_cpu * 1000 / max(1, len(latencies)),
+            "client_cpu_ms": client_cpu * 1000 / max(1, len(latencies)),
             "first_error": errors[0] if errors else ""}
 
 
@@ -387,7 +425,8 @@ def main() -> None:
             rows.append((target.name, result))
             print(f"{target.name:34} {result['per_s']:7.1f} launches/s   p50 {result['p50']:6.1f} ms   "
                   f"p95 {result['p95']:6.1f} ms   CPU/launch: tool {result['tool_cpu_ms']:4.1f} ms, "
-                  f"database {result['store_cpu_ms']:4.1f} ms   ({result['launches']} launches, {result['errors']} errors, "
+                  f"database {result['store_cpu_ms']:4.1f} ms, client {result['client_cpu_ms']:4.1f} ms   "
+                  f"({result['launches']} launches, {result['errors']} errors, "
                   f"load average {os.getloadavg()[0]:.1f})"
                   + (f"  first error: {result['first_error'][:120]}" if result["errors"] else ""), flush=True)
     example = {name.split(", ")[1]: r for name, r in rows if name.startswith("pylti1p3")}
