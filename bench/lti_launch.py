@@ -7,6 +7,9 @@ the nonce the tool chose at login. Both tools run under gunicorn (sync workers) 
 workers; the MIRCO tool on SQLite and PostgreSQL (launch store in the database, and in Redis when reachable),
 the plain pylti1p3 example tool (ToolConfDict + FlaskCacheDataStorage on Redis, no database) for the ratio.
 The browsers run in several client processes (`--processes`), so the client's GIL is not what is measured.
+Each line also gives the CPU time per launch of the tool's workers and of the database (PostgreSQL or Redis)
+processes: clients, tool and database share this machine's cores, so launches/s is bounded by all three, while
+the tool's own cost per launch is what a deployment on its own cores would scale with.
 Prints figures, asserts nothing. Bounded: `--seconds` per configuration (default 6). Each line shows the load
 average: on a machine shared with other jobs the figures are only comparable within similar load.
 
@@ -16,6 +19,7 @@ average: on a machine shared with other jobs the figures are only comparable wit
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -31,7 +35,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import jwt
 import requests
@@ -73,41 +77,76 @@ class Target:
     launch_path: str
 
 
+class Browser:
+    """A fresh browser for one launch: a cookie jar over plain http.client. requests cost ~3 ms of client CPU per
+    launch more, on the same 2 cores as the tool: the client would eat the capacity it is meant to measure."""
+
+    def __init__(self, base: str) -> None:
+        self.netloc = urlsplit(base).netloc
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, form: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+        """One request on a new connection (gunicorn's sync workers close each one); keeps the cookies set."""
+        parts = urlsplit(url)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(self.netloc, timeout=30)
+        try:
+            connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body, headers)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        for value in response.headers.get_all("Set-Cookie") or ():
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, content
+
+
 def one_launch(target: Target, platform: rsa.RSAPrivateKey, user: str, link: str) -> float:
-    """One complete launch with a fresh browser (cookie jar); returns seconds."""
+    """One complete launch with a fresh browser (cookie jar): login, id_token POST, the page it redirects to;
+    returns seconds."""
     started = time.perf_counter()
-    with requests.Session() as browser:
-        login = browser.get(target.base + target.login_path, params={
-            "iss": ISSUER, "login_hint": user, "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT,
-            "target_link_uri": target.base + target.launch_path}, allow_redirects=False, timeout=30)
-        if login.status_code != 302:
-            raise RuntimeError(f"{target.name} login: HTTP {login.status_code}")
-        query = parse_qs(urlsplit(login.headers["Location"]).query)
-        now = int(time.time())
-        token = jwt.encode({
-            "iss": ISSUER, "aud": CLIENT_ID, "azp": CLIENT_ID, "sub": user, "iat": now, "exp": now + 300,
-            "nonce": query["nonce"][0], "name": user, LTI + "deployment_id": DEPLOYMENT,
-            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0", LTI + "roles": [LEARNER],
-            LTI + "resource_link": {"id": link, "title": "Bench link"},
-            LTI + "context": {"id": "bench-course", "title": "Bench course"},
-            LTI + "target_link_uri": target.base + target.launch_path, LTI + "custom": {"course": "mini-course"},
-        }, platform, algorithm="RS256", headers={"kid": "bench-kid"})
-        page = browser.post(target.base + target.launch_path, data={"id_token": token, "state": query["state"][0]},
-                            timeout=30)
-        if page.status_code != 200:
-            raise RuntimeError(f"{target.name} launch: HTTP {page.status_code} {page.text[:300]}")
+    browser = Browser(target.base)
+    status, headers, _ = browser.request("GET", target.base + target.login_path + "?" + urlencode({
+        "iss": ISSUER, "login_hint": user, "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT,
+        "target_link_uri": target.base + target.launch_path}))
+    if status != 302:
+        raise RuntimeError(f"{target.name} login: HTTP {status}")
+    query = parse_qs(urlsplit(headers["location"]).query)
+    now = int(time.time())
+    token = jwt.encode({
+        "iss": ISSUER, "aud": CLIENT_ID, "azp": CLIENT_ID, "sub": user, "iat": now, "exp": now + 300,
+        "nonce": query["nonce"][0], "name": user, LTI + "deployment_id": DEPLOYMENT,
+        LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0", LTI + "roles": [LEARNER],
+        LTI + "resource_link": {"id": link, "title": "Bench link"},
+        LTI + "context": {"id": "bench-course", "title": "Bench course"},
+        LTI + "target_link_uri": target.base + target.launch_path, LTI + "custom": {"course": "mini-course"},
+    }, platform, algorithm="RS256", headers={"kid": "bench-kid"})
+    status, headers, body = browser.request("POST", target.base + target.launch_path,
+                                            {"id_token": token, "state": query["state"][0]})
+    if status not in (302, 303):
+        raise RuntimeError(f"{target.name} launch: HTTP {status} {body[:300]!r}")
+    status, _, body = browser.request("GET", urljoin(target.base + target.launch_path, headers["location"]))
+    if status != 200:
+        raise RuntimeError(f"{target.name} first page: HTTP {status} {body[:300]!r}")
     return time.perf_counter() - started
 
 
 def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: float, threads: int,
-              first: int) -> tuple[list, list]:
-    """One client process: `threads` browsers launching from wall-clock `start_at` for `seconds`."""
+              first: int) -> tuple[list, list, float]:
+    """One client process: `threads` browsers launching from wall-clock `start_at` for `seconds`; also returns
+    the CPU seconds the process spent (signing tokens, HTTP)."""
     platform = serialization.load_pem_private_key(platform_pem, password=None)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     time.sleep(max(0.0, start_at - time.time()))  # every process starts the same measured window
     deadline = time.perf_counter() + seconds
+    cpu_start = time.process_time()
 
     def browser(index: int) -> None:
         n = 0
@@ -115,7 +154,7 @@ def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: flo
             n += 1
             try:
                 took = one_launch(target, platform, f"user-{index}-{n % 50}", f"link-{n % 5}")
-            except (RuntimeError, requests.RequestException) as exc:
+            except (RuntimeError, OSError, http.client.HTTPException) as exc:
                 with lock:
                     errors.append(str(exc))
                 continue
@@ -127,27 +166,75 @@ def _browsers(target: Target, platform_pem: bytes, start_at: float, seconds: flo
         thread.start()
     for thread in pool:
         thread.join()
-    return latencies, errors
+    return latencies, errors, time.process_time() - cpu_start
 
 
-def measure(target: Target, platform: rsa.RSAPrivateKey, seconds: float, clients: int, processes: int) -> dict:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of these processes has used so far (from /proc; gone processes left out)."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15 of stat)
+    return used
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two samples by the processes alive at both."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def store_pids() -> list[int]:
+    """The PostgreSQL and Redis server processes: the database work of a launch runs there, on the same cores."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() in ("postgres", "redis-server"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def measure(target: Target, platform: rsa.RSAPrivateKey, seconds: float, clients: int, processes: int,
+            server: subprocess.Popen) -> dict:
     """`clients` concurrent browsers spread over `processes` client processes (one Python process with threads
-    tops out near 150 launches/s here: the client, not the tool, would be measured)."""
+    tops out near 150 launches/s here: the client, not the tool, would be measured). Also the CPU time the
+    tool's workers and the database/Redis processes spent per launch: on 2 cores shared with the clients that
+    is the figure that says what the tool itself costs."""
     for _ in range(3):  # warm up: workers import, connect, cache the key set
         one_launch(target, platform, "warmup", "link-0")
     pem = platform.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption())
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     start_at = time.time() + 3.0  # time for the spawned processes to import
+    workers, stores = children(server.pid), store_pids()
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_browsers, target, pem, start_at, seconds, share, sum(shares[:i]))
                    for i, share in enumerate(shares) if share]
+        time.sleep(max(0.0, start_at - time.time()))
+        tool_before, store_before = cpu_seconds(workers), cpu_seconds(stores)
         results = [future.result() for future in futures]
-    latencies = sorted(x for got, _ in results for x in got)
-    errors = [e for _, failed in results for e in failed]
+        tool_cpu = cpu_spent(tool_before, cpu_seconds(workers))
+        store_cpu = cpu_spent(store_before, cpu_seconds(stores))
+    latencies = sorted(x for got, _, _ in results for x in got)
+    errors = [e for _, failed, _ in results for e in failed]
+    client_cpu = sum(cpu for _, _, cpu in results)
     pct = (lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000) if latencies else (lambda p: 0)
     return {"launches": len(latencies), "per_s": len(latencies) / seconds, "p50": pct(0.50),
             "p95": pct(0.95), "mean": statistics.mean(latencies) * 1000 if latencies else 0, "errors": len(errors),
+            "tool_cpu_ms": tool_cpu * 1000 / max(1, len(latencies)),
+            "store_cpu_ms": store_cpu * 1000 / max(1, len(latencies)),
+            "client_cpu_ms": client_cpu * 1000 / max(1, len(latencies)),
             "first_error": errors[0] if errors else ""}
 
 
@@ -330,14 +417,16 @@ def main() -> None:
                     target = Target(f"MIRCO {backend}, {workers}w", base, "/lti/login", "/lti/launch")
                 try:
                     wait_up(base + target.login_path, process, folder / "gunicorn.log")
-                    result = measure(target, platform, args.seconds, args.clients, args.processes)
+                    result = measure(target, platform, args.seconds, args.clients, args.processes, process)
                 finally:
                     stop(process)
                     if pg_name:
                         drop_postgres(pg_name)
             rows.append((target.name, result))
             print(f"{target.name:34} {result['per_s']:7.1f} launches/s   p50 {result['p50']:6.1f} ms   "
-                  f"p95 {result['p95']:6.1f} ms   ({result['launches']} launches, {result['errors']} errors, "
+                  f"p95 {result['p95']:6.1f} ms   CPU/launch: tool {result['tool_cpu_ms']:4.1f} ms, "
+                  f"database {result['store_cpu_ms']:4.1f} ms, client {result['client_cpu_ms']:4.1f} ms   "
+                  f"({result['launches']} launches, {result['errors']} errors, "
                   f"load average {os.getloadavg()[0]:.1f})"
                   + (f"  first error: {result['first_error'][:120]}" if result["errors"] else ""), flush=True)
     example = {name.split(", ")[1]: r for name, r in rows if name.startswith("pylti1p3")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from courses.catalogue import Catalogue
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db = Database(settings.database_url)
     catalogue = Catalogue.from_dirs(settings.courses_dirs)
     app.extensions["mirco"] = AppState(settings=settings, db=db, catalogue=catalogue)
+    _share_one_connection_per_request(app, db)
 
     if settings.proxy_fix:  # trust X-Forwarded-* from exactly this many reverse proxies in front of us
         hops = settings.proxy_fix
@@ -62,3 +63,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(package_views.bp)
     register_scorm_player(app)
     return app
+
+
+def _share_one_connection_per_request(app: Flask, db: Database) -> None:
+    """The sessions of one request take turns on one database connection (see Database.open_scope)."""
+
+    @app.before_request
+    def _open_database_scope() -> None:
+        g.mirco_database_scope = db.open_scope()
+
+    @app.teardown_request
+    def _close_database_scope(_error: BaseException | None) -> None:
+        token = g.pop("mirco_database_scope", None)
+        if token is not None:
+            db.close_scope(token)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lti_tool import keys
 from lti_tool.lti.registration import PlatformDetails, RegistrationFailed, add_platform
+from lti_tool.lti.retention import purge_expired_launches
 from lti_tool.lti.services import drain_scores
 from lti_tool.models import LtiDeployment, LtiKey, LtiPlatform
 from lti_tool.state import app_state
@@ -103,5 +104,6 @@ def register(cli: click.Group, init_steps: list) -> None:
     cli.add_command(keys_group)
     cli.add_command(platforms_group)
     init_steps.append(("signing key present", ensure_keys))
-    if drain_scores not in DRAINS:
-        DRAINS.append(drain_scores)
+    for drain in (drain_scores, purge_expired_launches):
+        if drain not in DRAINS:
+            DRAINS.append(drain)

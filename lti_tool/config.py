@@ -41,6 +41,7 @@ class Settings:
     scorm_schemas: Path | None = None
     packages_dir: Path | None = None
     key_grace_days: int = 7
+    launch_retention_days: int = 30
     secure_cookies: bool = True
     log_json: bool = False
     frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
@@ -129,6 +130,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         settings = dataclasses.replace(settings, secret_key=_instance_secret(instance_path))
     if not settings.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"MIRCO_BASE_URL: expected an http(s) URL, got {settings.base_url!r}")
+    if settings.launch_retention_days < 1:
+        raise ConfigError(f"MIRCO_LAUNCH_RETENTION_DAYS: expected a number of days (1 or more), "
+                          f"got {settings.launch_retention_days}")
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from lti_tool.lti.roles import role_flags
 from lti_tool.models import LtiContext, LtiDeployment, LtiLaunch, LtiPlatform, LtiResourceLink, LtiUser
 from lti_tool.state import app_state
+from xapi.builders import Learner
 
 LAUNCH_SESSION_KEY = "lti_launch"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,6 +48,10 @@ class LaunchContext:
     lesson_id: str | None
     return_url: str | None
 
+    def learner(self) -> Learner:
+        """The xAPI learner of this launch (names and e-mail reach statements only when the settings allow)."""
+        return Learner(issuer=self.issuer, subject=self.user_sub, name=self.name, email=self.email)
+
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -63,30 +68,31 @@ def launch_id_from_request() -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
 
 
+_LAUNCH_COLUMNS = (
+    LtiLaunch.id.label("launch_id"), LtiPlatform.id.label("platform_pk"), LtiPlatform.issuer, LtiPlatform.client_id,
+    LtiDeployment.deployment_id, LtiLaunch.message_type, LtiUser.id.label("user_pk"), LtiUser.sub.label("user_sub"),
+    LtiUser.name, LtiUser.email, LtiLaunch.roles, LtiLaunch.locale, LtiContext.id.label("context_pk"),
+    LtiContext.context_id, LtiContext.title.label("context_title"), LtiResourceLink.id.label("resource_link_pk"),
+    LtiResourceLink.resource_link_id, LtiResourceLink.course_id, LtiResourceLink.module_id,
+    LtiResourceLink.lesson_id, LtiLaunch.return_url)
+
+
 def load_launch(launch_id: str) -> LaunchContext | None:
+    """One query for the columns a page needs (every page of a launch runs it: no ORM objects to build)."""
     with app_state().db.sessions() as db_session:
         row = db_session.execute(
-            select(LtiLaunch, LtiPlatform, LtiDeployment, LtiUser, LtiContext, LtiResourceLink)
+            select(*_LAUNCH_COLUMNS)
             .join(LtiPlatform, LtiPlatform.id == LtiLaunch.platform_id)
             .join(LtiDeployment, LtiDeployment.id == LtiLaunch.deployment_pk)
             .join(LtiUser, LtiUser.id == LtiLaunch.user_pk)
             .outerjoin(LtiContext, LtiContext.id == LtiLaunch.context_pk)
             .outerjoin(LtiResourceLink, LtiResourceLink.id == LtiLaunch.resource_link_pk)
-            .where(LtiLaunch.id == launch_id)).first()
+            .where(LtiLaunch.id == launch_id)).mappings().first()
     if row is None:
         return None
-    launch, platform, deployment, user, context, link = row
-    flags = role_flags(launch.roles)
-    return LaunchContext(
-        launch_id=launch.id, platform_pk=platform.id, issuer=platform.issuer, client_id=platform.client_id,
-        deployment_id=deployment.deployment_id, message_type=launch.message_type, user_pk=user.id,
-        user_sub=user.sub, name=user.name, email=user.email, roles=tuple(launch.roles),
-        is_instructor=flags.is_instructor, is_learner=flags.is_learner, locale=launch.locale,
-        context_pk=context.id if context else None, context_id=context.context_id if context else None,
-        context_title=context.title if context else None, resource_link_pk=link.id if link else None,
-        resource_link_id=link.resource_link_id if link else None, course_id=link.course_id if link else None,
-        module_id=link.module_id if link else None, lesson_id=link.lesson_id if link else None,
-        return_url=launch.return_url)
+    flags = role_flags(row["roles"])
+    return LaunchContext(**{**row, "roles": tuple(row["roles"])}, is_instructor=flags.is_instructor,
+                         is_learner=flags.is_learner)
 
 
 def current_learner() -> LaunchContext | None:

@@ -44,18 +44,18 @@ class DatabaseLaunchStore:
         statement = self.insert(self.table).values(row)
         statement = statement.on_conflict_do_update(index_elements=["key"], set_={
             "value": statement.excluded.value, "expires_at": statement.excluded.expires_at})
-        with self.db.engine.begin() as connection:
+        with self.db.connection() as connection, connection.begin():
             if random.random() < 0.01:
                 connection.execute(delete(self.table).where(self.table.c.expires_at < now))
             connection.execute(statement)
 
     def get(self, key: str) -> Any | None:
-        with self.db.engine.connect() as connection:
+        with self.db.connection() as connection:
             return connection.scalar(select(self.table.c.value).where(
                 self.table.c.key == key, self.table.c.expires_at > utcnow()))
 
     def pop(self, key: str) -> Any | None:
-        with self.db.engine.begin() as connection:
+        with self.db.connection() as connection, connection.begin():
             row = connection.execute(delete(self.table).where(self.table.c.key == key)
                                      .returning(self.table.c.value, self.table.c.expires_at)).first()
         if row is None:

@@ -8,7 +8,7 @@ from courses.library import Entry
 from lti_tool.identity import current_learner
 from lti_tool.lrs import tool_authority
 from lti_tool.state import app_state
-from xapi.builders import CourseStatements, Learner
+from xapi.builders import CourseStatements
 from xapi.service import store_statements
 from xapi.vocabulary import ActivityType, Verb
 
@@ -21,7 +21,7 @@ def record_resource_experienced(entry: Entry, lang: str) -> str | None:
     state = app_state()
     builder = CourseStatements(
         base_iri=state.settings.activity_iri_base, course_id=entry.course.id, registration=None,
-        learner=Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email),
+        learner=launch.learner(),
         with_names=state.settings.actor_names, course_title=dict(entry.course.title.values), language=lang)
     kind = ActivityType.FILE if entry.resource.file and not entry.resource.url else ActivityType.LINK
     resource = builder.activity(["library", entry.resource.id], kind, dict(entry.resource.title.values))

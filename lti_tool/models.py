@@ -169,7 +169,7 @@ class LtiLaunch(Base):
     locale: Mapped[str | None] = mapped_column(String(35), nullable=True)
     return_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     deep_linking: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 # --- Learner progress -----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from lti_tool.identity import LaunchContext
 from lti_tool.lrs import tool_authority
 from lti_tool.lti.records import get_or_create
 from lti_tool.models import Attempt, LessonView, OutboxMessage, QuizAttempt, QuizResponse, utcnow
-from xapi.builders import Choice, CourseStatements, Learner
+from xapi.builders import Choice, CourseStatements
 from xapi.service import store_statements
 from xapi.vocabulary import InteractionType
 
@@ -100,7 +100,7 @@ def _statements(launch: LaunchContext, attempt: Attempt, scope: Scope, settings:
     return CourseStatements(
         base_iri=settings.activity_iri_base, course_id=scope.course.id,
         registration=str(uuid.uuid5(uuid.NAMESPACE_URL, f"mirco-attempt:{launch.issuer}:{attempt.id}")),
-        learner=Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email),
+        learner=launch.learner(),
         with_names=settings.actor_names, course_title=dict(scope.course.title.values), language=launch.locale)
 
 

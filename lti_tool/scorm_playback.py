@@ -29,7 +29,7 @@ from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefus
 from scorm.cmi5_launch import (LAUNCH_DATA, OUTCOME_VERBS, au_outcome, context_template, launch_data, launch_url,
                                launched_statement, move_on_met, satisfied_statement)
 from xapi import documents
-from xapi.builders import CourseStatements, Learner, actor
+from xapi.builders import CourseStatements, actor
 from xapi.clients import add_client, disable_client
 from xapi.identity import agent_key
 from xapi.service import statements_by_registration, store_statements
@@ -104,15 +104,10 @@ def linked_package(session: Session, launch: LaunchContext) -> ScormPackage:
     return package
 
 
-def learner_of(launch: LaunchContext) -> Learner:
-    """The xAPI learner of a launch (actor names and email are used only when the settings allow them)."""
-    return Learner(issuer=launch.issuer, subject=launch.user_sub, name=launch.name, email=launch.email)
-
-
 def _builder(settings: Settings, launch: LaunchContext, package: ScormPackage, registration: str) -> CourseStatements:
     return CourseStatements(
         base_iri=settings.activity_iri_base, course_id=f"pkg-{package.id}", registration=registration,
-        learner=learner_of(launch),
+        learner=launch.learner(),
         with_names=settings.actor_names, course_title={"und": package.title}, language=launch.locale)
 
 
@@ -356,7 +351,7 @@ def _queue_score(session: Session, launch: LaunchContext, package: ScormPackage,
 # --- cmi5 packages -----------------------------------------------------------------------------------------
 
 def _cmi5_actor(settings: Settings, launch: LaunchContext) -> dict:
-    return actor(learner_of(launch), with_names=settings.actor_names).as_version("1.0.3")
+    return actor(launch.learner(), with_names=settings.actor_names).as_version("1.0.3")
 
 
 def _course_registration(session: Session, launch: LaunchContext, package: ScormPackage) -> str:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,36 +77,36 @@ def check_identifier_sizes(claims: dict) -> None:
 
 def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiLaunch:
     check_identifier_sizes(claims)
-    deployment = get_or_create(session, LtiDeployment,
-                               {"platform_id": platform.id, "deployment_id": claims[C.DEPLOYMENT_ID]})
-    context = None
     context_claim = claims.get(C.CONTEXT) if isinstance(claims.get(C.CONTEXT), dict) else {}
+    link_claim = claims.get(C.RESOURCE_LINK) if isinstance(claims.get(C.RESOURCE_LINK), dict) else {}
+    context_id = context_claim.get("id") if isinstance(context_claim.get("id"), str) else None
+    link_id = link_claim.get("id") if isinstance(link_claim.get("id"), str) else None
+    known = _known_rows(session, platform.id, claims[C.DEPLOYMENT_ID], context_id, claims["sub"], link_id)
+    deployment = known.deployment or get_or_create(
+        session, LtiDeployment, {"platform_id": platform.id, "deployment_id": claims[C.DEPLOYMENT_ID]})
+    context = None
     nrps = claims.get(C.NRPS) if isinstance(claims.get(C.NRPS), dict) else {}
-    if isinstance(context_claim.get("id"), str):
-        context = get_or_create(session, LtiContext, {"platform_id": platform.id, "context_id": context_claim["id"]})
-        context.title = _text(context_claim.get("title")) or context.title or ""
-        context.label = _text(context_claim.get("label")) or context.label or ""
-        context.memberships_url = _text(nrps.get("context_memberships_url"), 4000) or context.memberships_url
-    user = get_or_create(session, LtiUser, {"platform_id": platform.id, "sub": claims["sub"]})
-    user.name = _text(claims.get("name")) or user.name
-    user.email = _text(claims.get("email")) or user.email
+    if context_id is not None:
+        context = known.context or get_or_create(session, LtiContext,
+                                                 {"platform_id": platform.id, "context_id": context_id})
+        _set_changed(context, title=_text(context_claim.get("title")) or context.title or "",
+                     label=_text(context_claim.get("label")) or context.label or "",
+                     memberships_url=_text(nrps.get("context_memberships_url"), 4000) or context.memberships_url)
+    user = known.user or get_or_create(session, LtiUser, {"platform_id": platform.id, "sub": claims["sub"]})
+    _set_changed(user, name=_text(claims.get("name")) or user.name, email=_text(claims.get("email")) or user.email)
     roles = [r for r in claims.get(C.ROLES, []) if isinstance(r, str)]
     if context is not None:
-        membership = get_or_create(session, LtiMembership, {"context_pk": context.id, "user_pk": user.id},
-                                   roles=roles, synced_at=utcnow())
-        if membership.roles != roles:
-            membership.roles = roles
-        institution = institution_from_claims(claims)
-        if institution and membership.institution != institution:
-            membership.institution = institution
+        membership = (known.membership if known.context and known.user else None) or get_or_create(
+            session, LtiMembership, {"context_pk": context.id, "user_pk": user.id}, roles=roles, synced_at=utcnow())
+        _set_changed(membership, roles=roles,
+                     institution=institution_from_claims(claims) or membership.institution)
     link = None
-    link_claim = claims.get(C.RESOURCE_LINK) if isinstance(claims.get(C.RESOURCE_LINK), dict) else {}
-    if isinstance(link_claim.get("id"), str):
-        link = get_or_create(session, LtiResourceLink,
-                             {"platform_id": platform.id, "resource_link_id": link_claim["id"]},
-                             deployment_pk=deployment.id, ags_scopes=[])
-        link.context_pk = context.id if context else link.context_pk
-        link.title = _text(link_claim.get("title")) or link.title or ""
+    if link_id is not None:
+        link = known.link or get_or_create(session, LtiResourceLink,
+                                           {"platform_id": platform.id, "resource_link_id": link_id},
+                                           deployment_pk=deployment.id, ags_scopes=[])
+        _set_changed(link, context_pk=context.id if context else link.context_pk,
+                     title=_text(link_claim.get("title")) or link.title or "")
         _apply_target(link, claims.get(C.CUSTOM))
         _apply_ags(link, claims.get(C.AGS))
     presentation = claims.get(C.LAUNCH_PRESENTATION) if isinstance(claims.get(C.LAUNCH_PRESENTATION), dict) else {}
@@ -120,6 +120,43 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
     session.add(launch)
     session.flush()
     return launch
+
+
+class KnownRows(NamedTuple):
+    deployment: LtiDeployment | None
+    context: LtiContext | None
+    user: LtiUser | None
+    membership: LtiMembership | None
+    link: LtiResourceLink | None
+
+
+def _known_rows(session: Session, platform_pk: int, deployment_id: str, context_id: str | None, sub: str,
+                link_id: str | None) -> KnownRows:
+    """The rows a returning learner's launch touches, in one query (five before): None where a row is new."""
+    def matches(column: Any, value: str | None) -> Any:
+        return column == value if value is not None else false()
+
+    row = session.execute(
+        select(LtiDeployment, LtiContext, LtiUser, LtiMembership, LtiResourceLink)
+        .select_from(LtiPlatform)
+        .outerjoin(LtiDeployment, and_(LtiDeployment.platform_id == LtiPlatform.id,
+                                       LtiDeployment.deployment_id == deployment_id))
+        .outerjoin(LtiContext, and_(LtiContext.platform_id == LtiPlatform.id,
+                                    matches(LtiContext.context_id, context_id)))
+        .outerjoin(LtiUser, and_(LtiUser.platform_id == LtiPlatform.id, LtiUser.sub == sub))
+        .outerjoin(LtiMembership, and_(LtiMembership.context_pk == LtiContext.id, LtiMembership.user_pk == LtiUser.id))
+        .outerjoin(LtiResourceLink, and_(LtiResourceLink.platform_id == LtiPlatform.id,
+                                         matches(LtiResourceLink.resource_link_id, link_id)))
+        .where(LtiPlatform.id == platform_pk)).first()
+    return KnownRows(*row) if row is not None else KnownRows(None, None, None, None, None)
+
+
+def _set_changed(row: Any, **values: Any) -> None:
+    """Assign only what differs, so a launch that changes nothing writes nothing (no UPDATE, no row lock that
+    concurrent launches of the same course would queue on)."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _apply_target(link: LtiResourceLink, custom: Any) -> None:

@@ -76,6 +76,9 @@ def login():  # type: ignore[no-untyped-def]
         if platform is None:
             return _refuse(_l("This platform (issuer and client id) is not registered with the tool. "
                               "An administrator registers it under /lti/config."), 404)
+        # The lookup is done (pylti1p3 now gets the platform from `conf`): ending the read lets the state write
+        # below reuse this request's connection instead of checking out another one.
+        db_session.commit()
         lti_request = _lti_request()
         cookies = ToolCookieService(lti_request, settings.secure_cookies)
         oidc = FlaskOIDCLogin(lti_request, conf, session_service=SingleUseSessionService(launch_store()),

@@ -2,7 +2,6 @@
 result pages in every complete language, screenshots at 360 px and 1280 px, and the lesson page's weight."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from lti_tool.i18n import LANGUAGES
 from lti_tool.models import Attempt, LessonView, QuizAttempt
 from lti_tool.state import app_state
 from tests.browser.conftest import axe_violations, screenshot
+from tests.servers import wait_for
 from xapi.service import StatementQuery, query_statements
 from tests.lti.conftest import jwks_server, platform, tool  # noqa: F401  (fixtures reused from the LTI tests)
 
@@ -107,14 +107,6 @@ def _lesson_seconds(tool) -> int:  # noqa: F811
         return session.scalar(select(LessonView.seconds).where(LessonView.lesson_id == "m1-l1-definition")) or 0
 
 
-def _wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
-
-
 def test_visible_time_on_a_lesson_is_reported_by_beacon(page, tool, platform) -> None:  # noqa: F811
     """Visible time only: the page hidden (another tab) adds nothing; leaving the page (pagehide) reports the
     rest, and the time is stored with an `experienced` statement carrying result.duration."""
@@ -123,14 +115,14 @@ def test_visible_time_on_a_lesson_is_reported_by_beacon(page, tool, platform) ->
     page.wait_for_timeout(2500)  # read for 2.5 s, then switch to another tab for 3 s
     page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
                              document.dispatchEvent(new Event('visibilitychange')); }""")
-    _wait_for(lambda: _lesson_seconds(tool) >= 2)
+    wait_for(lambda: _lesson_seconds(tool) >= 2, 5, "2 s of lesson time stored")
     assert _lesson_seconds(tool) == 2
     page.wait_for_timeout(3000)
     page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
                              document.dispatchEvent(new Event('visibilitychange')); }""")
     page.wait_for_timeout(1500)
     page.goto(tool.url + "/play/")  # pagehide: the last 1.5 visible seconds
-    _wait_for(lambda: _lesson_seconds(tool) >= 3)
+    wait_for(lambda: _lesson_seconds(tool) >= 3, 5, "3 s of lesson time stored")
     page.wait_for_timeout(300)
     total = _lesson_seconds(tool)
     assert 3 <= total <= 4  # 2.5 + 1.5 visible seconds, whole seconds per report; the hidden 3 s not counted

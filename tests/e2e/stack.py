@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,30 +28,12 @@ from flask import Flask, Response, jsonify, request
 
 from lti_tool.demo.platform import INSTRUCTOR, LEARNER, Member, PlatformState, new_private_key_pem, platform_blueprint
 from tests.conftest import FIXTURE_COURSES, ROOT
-from tests.servers import ThreadedServer
+from tests.servers import ThreadedServer, free_port, wait_for
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REDIS_URL = os.environ.get("MIRCO_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 LRS_KEY, LRS_SECRET = "e2e-key", "e2e-secret-0123456789"
 XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (requests.RequestException, OSError):
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
 
 
 class PrivatePostgres:

@@ -13,7 +13,8 @@ from lti_tool.demo.platform import PlatformState, platform_blueprint
 from lti_tool.lti.registration import PlatformDetails, add_platform
 from lti_tool.state import app_state
 from tests.conftest import empty_all_tables, make_test_app
-from tests.lti.support import Server, free_port, jwks_of, rsa_key
+from tests.lti.support import Server, jwks_of, rsa_key
+from tests.servers import free_port
 
 
 @dataclass

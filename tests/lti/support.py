@@ -5,7 +5,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 import uuid
@@ -31,12 +30,6 @@ LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 AUTOPOST_FORMS = ("autopost", "deep-link-return")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

@@ -15,7 +15,8 @@ from lti_tool.demo.platform import PlatformState, platform_blueprint
 from lti_tool.state import app_state
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool, register
-from tests.lti.support import Server, free_port, rsa_key
+from tests.lti.support import Server, rsa_key
+from tests.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]

@@ -8,7 +8,8 @@ from lti_tool.state import app_state
 from lti_tool.worker import run_pass
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool
-from tests.lti.support import Browser, Server, free_port
+from tests.lti.support import Browser, Server
+from tests.servers import free_port
 
 
 def follow(client, response):

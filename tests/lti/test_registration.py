@@ -12,7 +12,8 @@ from sqlalchemy import select
 from lti_tool.cli import cli
 from lti_tool.models import LtiDeployment, LtiPlatform
 from lti_tool.state import app_state
-from tests.lti.support import Server, free_port
+from tests.lti.support import Server
+from tests.servers import free_port
 
 TOKEN = "reg-token-123"
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,13 +9,9 @@ from pathlib import Path
 
 import requests
 
+from tests.servers import free_port
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "courses"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_mirco_run_serves_catalogue_and_demo(tmp_path: Path) -> None:
