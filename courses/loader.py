@@ -19,10 +19,10 @@ from courses.yamlsource import YamlSyntaxError, parse_yaml
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 36
 """Choices, pairs and ordering items per question: SCORM 1.2 names them 0-9a-z, SCORM 2004 records 36."""
-VERSION_PATTERN = re.compile(r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$")
-FOLDER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+VERSION_PATTERN = re.compile(r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?\Z")
+FOLDER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
-TRANSLATION_FILE = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?)\.(?P<ext>yaml|md)$")
+TRANSLATION_FILE = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?)\.(?P<ext>yaml|md)\Z")
 
 
 def _read_text(problems: Problems, path: Path) -> str | None:

@@ -46,7 +46,7 @@ LANGUAGES: tuple[Language, ...] = (
 )
 DEFAULT = LANGUAGES[0]
 _BY_CATALOG = {lang.catalog: lang for lang in LANGUAGES}
-_TAG = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,4}$")
+_TAG = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,4}\Z")
 # Moodle language-pack names and legacy tags that do not follow BCP 47.
 _ALIASES = {"sr_lt": "sr_Latn", "sr_cr": "sr_Cyrl", "sh": "sr_Latn", "cnr": "sr_Latn_ME"}
 

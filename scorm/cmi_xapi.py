@@ -76,8 +76,8 @@ def _children(node: Any) -> list[Mapping]:
     return [i for i in items if isinstance(i, Mapping)]
 
 
-_ISO = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-_HMS = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
+_ISO = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?\Z")
+_HMS = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)\Z")
 
 
 def duration_seconds(text: Any) -> float | None:

@@ -21,8 +21,8 @@ CARRIED = ("lang", "launch")  # kept on every link: a chosen language, a launch 
 
 PAGE_SIZE = 20
 MAX_TEXT = 200
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\Z")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}\Z")
 TYPE_LABELS = {
     "instrument": _l("International instrument"),
     "eu-law": _l("EU law"),

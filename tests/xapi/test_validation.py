@@ -89,6 +89,17 @@ INVALID = [
     ("attachments", {"usageType": "http://x.org/u"}, "statement.attachments: must be an array"),
     ("authority", {"objectType": "Group", "member": [{"mbox": "mailto:a@x.org"}]},
      "a Group authority must be an anonymous Group of exactly two Agents"),
+    # a trailing newline is not part of any of these formats (a `$` anchor would have let it through)
+    ("id", "8f87ccde-bb56-4c2e-ab83-44982ef22df0\n", "statement.id: must be a UUID"),
+    ("verb.id", "http://example.com/v\n", "statement.verb.id: must be an absolute IRI"),
+    ("actor.mbox", "mailto:a@x.org\n", "statement.actor.mbox: must be a \"mailto:\" IRI"),
+    ("actor", {"mbox_sha1sum": "a" * 40 + "\n"}, "statement.actor.mbox_sha1sum"),
+    ("verb.display", {"en-US\n": "x"}, "must be an RFC 5646"),
+    ("result.duration", "PT1S\n", "statement.result.duration: must be an ISO 8601 duration"),
+    ("timestamp", "2013-05-18T05:32:34Z\n", "statement.timestamp: must be an ISO 8601 timestamp"),
+    ("version", "1.0.3\n", "statement.version: must be an xAPI version"),
+    ("attachments", [{"usageType": "http://x.org/u", "display": {"en": "a"}, "contentType": "text/plain\n",
+                      "length": 1, "sha2": "a" * 64}], "statement.attachments[0].contentType"),
 ]
 
 
