@@ -79,6 +79,10 @@ class NoDelivery:
     reason: str
     ended: bool
     menu: dict | None = None
+    own_window_sco: int | None = None
+    """A cmi5 OwnWindow AU that `start` would deliver, left for the learner's click: a window opened without one
+    is blocked, and the player loads again when the AU's returnURL brings the learner back (a launch then would
+    be one the learner never asked for)."""
 
 
 def imported_packages(db: Database) -> list[tuple[str, str]]:
@@ -220,6 +224,8 @@ def navigate(db: Database, settings: Settings, launch: LaunchContext, request: s
             if chosen is None:
                 return NoDelivery("the activity ended", request in ("exitAll", "suspendAll"))
         if package.kind == "cmi5":
+            if request == "start" and _opens_own_window(chosen):
+                return NoDelivery("", False, menu, own_window_sco=chosen.id)
             return _launch_au(session, settings, launch, package, chosen, links)
         return _open_sco(session, settings, launch, package, chosen, links, menu)
 
@@ -362,6 +368,10 @@ def _course_registration(session: Session, launch: LaunchContext, package: Scorm
     return first or str(uuid.uuid4())
 
 
+def _opens_own_window(sco: ScormSco) -> bool:
+    return (sco.extra or {}).get("launchMethod") == "OwnWindow"
+
+
 def _launch_au(session: Session, settings: Settings, launch: LaunchContext, package: ScormPackage, sco: ScormSco,
                links: Links) -> OpenedSession:
     """Launch an AU the way a cmi5 LMS does: a session credential for the embedded LRS behind a one-time fetch
@@ -371,7 +381,7 @@ def _launch_au(session: Session, settings: Settings, launch: LaunchContext, pack
         raise Cmi5Unavailable("cmi5 packages need the embedded LRS (MIRCO_LRS_ENABLED).")
     au = sco.extra or {}
     activity_id = au.get("activityId") or sco.identifier
-    own_window = au.get("launchMethod") == "OwnWindow"
+    own_window = _opens_own_window(sco)
     registration = _course_registration(session, launch, package)
     attempt = _latest_attempt(session, launch, sco)
     if attempt is None:

@@ -40,6 +40,7 @@
     if (!answer.ok) { say(body.error); return; }
     showMenu(body.menu);
     if (!body.attempt) {
+      if (body.ownWindowSco) { offerOwnWindow(body.ownWindowSco); return; }
       say(body.ended ? (nav === "suspendAll" ? status.dataset.suspended : status.dataset.ended) : body.reason);
       if (body.ended) current = null;
       return;
@@ -51,9 +52,14 @@
       window.API = undefined; window.API_1484_11 = undefined;
       markCurrent();
       if (body.ownWindow) {  // cmi5 launchMethod OwnWindow: not in a frame; the AU returns here (returnURL)
-        var link = Object.assign(document.createElement("a"), {href: body.url, target: "_blank", rel: "noopener",
-                                                               textContent: status.dataset.ownwindow});
-        status.replaceChildren(link);
+        var opened = window.open(body.url, "_blank");  // still within the click's activation (fetch is quick)
+        if (opened) {
+          opened.opener = null;
+          offerOwnWindow(body.sco);  // to open it again later: a new session, asked for by a click
+        } else {  // blocked anyway: a link the learner follows opens it
+          status.replaceChildren(Object.assign(document.createElement("a"), {
+            href: body.url, target: "_blank", rel: "noopener", textContent: status.dataset.ownwindow}));
+        }
         return;
       }
       frame.src = body.url;
@@ -80,6 +86,13 @@
     }
     markCurrent();
     frame.src = body.url;
+  }
+
+  function offerOwnWindow(sco) {  // the AU opens, and its session starts, when the learner asks
+    var button = Object.assign(document.createElement("button"), {type: "button",
+                                                                  textContent: status.dataset.ownwindow});
+    button.addEventListener("click", function () { request("choice", sco); });
+    status.replaceChildren(button);
   }
 
   function markCurrent() {

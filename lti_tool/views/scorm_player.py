@@ -75,7 +75,8 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
     except (NavigationRefused, Cmi5Unavailable) as exc:
         return _refusal(409, str(exc))
     if isinstance(opened, NoDelivery):
-        return jsonify(attempt=None, reason=opened.reason, ended=opened.ended, menu=opened.menu)
+        return jsonify(attempt=None, reason=opened.reason, ended=opened.ended, menu=opened.menu,
+                       ownWindowSco=opened.own_window_sco)
     commit_url = None if opened.cmi is None else url_for("scorm_play.commit", attempt_id=opened.attempt_id,
                                                          launch=launch.launch_id)
     return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=opened.url, menu=opened.menu,

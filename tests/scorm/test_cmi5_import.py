@@ -15,7 +15,7 @@ from lti_tool.models import OutboxMessage
 from lti_tool.progress import AGS_SCORE
 from lti_tool.state import app_state
 from scorm.importer import PackageRejected
-from scorm.models import ScormPackage
+from scorm.models import ScormAttempt, ScormPackage
 from scorm.safezip import ZipLimits
 from tests.scorm.conftest import items_of
 from tests.scorm.factories import SCO_PAGE, export_zip, make_zip
@@ -245,13 +245,18 @@ def test_scorm_commits_to_a_cmi5_attempt_are_refused(app, client, au):
     assert client.post(f"/scorm/cmi5/sync?launch={launch}").get_json()["aus"][str(sco)]["satisfied"] is False
 
 
-def test_own_window_aus_get_a_link_and_a_return_url(app, client, importer, tmp_path):
+def test_own_window_aus_open_on_a_click_with_a_return_url(app, client, importer, tmp_path):
     xml = cmi5_xml().replace('masteryScore="0.8"', 'masteryScore="0.8" launchMethod="OwnWindow"')
     result = importer(cmi5_package(tmp_path / "o.zip", xml))
     launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{result.package_id}"})
     assert 'data-ownwindow="' in client.get(f"/scorm/play?launch={launch}").data.decode()
-    opened = client.post(f"/scorm/session/0?launch={launch}&nav=start").get_json()
-    assert opened["ownWindow"] is True
+    # the player's load (and every return through returnURL) starts nothing: the AU waits for the learner's click
+    offered = client.post(f"/scorm/session/0?launch={launch}&nav=start").get_json()
+    assert offered["attempt"] is None and offered["ended"] is False
+    with app_state(app).db.sessions() as session:
+        assert session.scalars(select(ScormAttempt)).all() == []
+    opened = client.post(f"/scorm/session/{offered['ownWindowSco']}?launch={launch}&nav=choice").get_json()
+    assert opened["ownWindow"] is True and opened["attempt"] is not None
     params = {k: v[0] for k, v in parse_qs(urlsplit(opened["url"]).query).items()}
     with app_state(app).db.sessions() as session:
         from xapi import documents

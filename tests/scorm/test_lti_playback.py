@@ -194,15 +194,16 @@ def own_window_cmi5(course, target: Path) -> Path:  # type: ignore[no-untyped-de
 
 def test_cmi5_au_in_its_own_window_returns_the_learner_to_the_player(browser, tool, platform, mini_course,  # noqa: F811
                                                                       tmp_path):
-    """launchMethod OwnWindow: the player offers a link instead of framing the AU; the AU opens in a window of its
-    own, and on Exit its returnURL (LMS.LaunchData) brings that window back to the player, whose load reads the
-    statements back: moveOn met, `satisfied`, the grade."""
+    """launchMethod OwnWindow: the player offers a button instead of framing the AU; the click launches the AU in a
+    window of its own, and on Exit its returnURL (LMS.LaunchData) brings that window back to the player, whose
+    load reads the statements back (moveOn met, `satisfied`, the grade) and launches nothing by itself."""
     from playwright.sync_api import expect
 
     link_imported(tool, platform, own_window_cmi5(mini_course, tmp_path / "o.zip"), "link-own", "Own window")
     page, errors = launch(browser, platform, "link-own")
-    offered = page.locator("#scorm-status a[target=_blank]")
+    offered = page.locator("#scorm-status button")
     expect(offered).to_have_text("Open this activity (it runs in its own window)")
+    assert attempts(tool.app) == []  # nothing launched before the click
     assert page.locator("#sco-frame").get_attribute("src") == "about:blank"
     with page.expect_popup() as opened:
         offered.click()
@@ -217,8 +218,10 @@ def test_cmi5_au_in_its_own_window_returns_the_learner_to_the_player(browser, to
     expect(window.locator("h1")).to_have_text(mini_course.title.get())
     done = until(lambda: [a for a in attempts(tool.app) if a.finished])  # read back when the player loaded
     assert [(a.completion, a.success, a.score_scaled) for a in done] == [("completed", "passed", 0.6667)]
+    expect(window.locator("#scorm-status button")).to_have_text("Open this activity (it runs in its own window)")
     verbs = [v.rsplit("/", 1)[-1] for v in verbs_of(tool.app, done[0].registration)[0]]
     assert verbs.count("terminated") == 1 and verbs.index("terminated") < verbs.index("satisfied")
+    assert verbs.count("launched") == 1  # coming back through returnURL launched no second session
     window.close()
     page.close()
     assert drain_scores(tool.app) == 1 and platform.state.scores[-1]["scoreGiven"] == 33.34
