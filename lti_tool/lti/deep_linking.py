@@ -3,6 +3,7 @@ signed LtiDeepLinkingResponse of ltiResourceLink items, each with a line item an
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
@@ -41,7 +42,7 @@ def _choices(lang: str | None) -> list[dict]:
 def picker():  # type: ignore[no-untyped-def]
     launch = current_learner()
     if launch.message_type != "LtiDeepLinkingRequest":
-        abort(400, description="Content is picked from the platform's 'add activity' flow (deep linking).")
+        abort(400, description=_l("Content is picked from the platform's 'add activity' flow (deep linking)."))
     with app_state().db.sessions() as session:
         settings = session.get(LtiLaunch, launch.launch_id).deep_linking or {}
     return render_template("lti/deep_link_picker.html", launch=launch, items=_choices(launch.locale),
@@ -88,22 +89,22 @@ def respond():  # type: ignore[no-untyped-def]
     launch = current_learner()
     picked = request.form.getlist("item")[:MAX_ITEMS + 1]
     if len(picked) > MAX_ITEMS:
-        abort(400, description=f"Pick at most {MAX_ITEMS} items at once.")
+        abort(400, description=_l("Pick at most %(count)d items at once.", count=MAX_ITEMS))
     resources = [_resource(value, launch.locale) for value in picked]
     if not picked or any(r is None for r in resources):
-        abort(400, description="Pick at least one item from the list (unknown items are refused).")
+        abort(400, description=_l("Pick at least one item from the list (unknown items are refused)."))
     state = app_state()
     with state.db.sessions() as session:
         row = session.get(LtiLaunch, launch.launch_id)
         if launch.message_type != "LtiDeepLinkingRequest" or not row.deep_linking:
-            abort(400, description="This launch was not a deep-linking request.")
+            abort(400, description=_l("This launch was not a deep-linking request."))
         if row.deep_linking.get("accept_multiple") in (False, "false") and len(resources) > 1:
-            abort(400, description="The platform accepts one item here; pick only one.")
+            abort(400, description=_l("The platform accepts one item here; pick only one."))
         platform = session.scalar(select(LtiPlatform).where(LtiPlatform.id == launch.platform_pk))
         registration = DatabaseToolConf(session, state.settings.keys_path).registration_for(platform)
         settings = row.deep_linking
     if not str(settings.get("deep_link_return_url", "")).startswith(("https://", "http://")):
-        abort(400, description="The platform sent no usable deep_link_return_url.")
+        abort(400, description=_l("The platform sent no usable deep_link_return_url."))
     deep_link = DeepLink(registration, launch.deployment_id, settings)
     token = deep_link.get_response_jwt(resources)
     return render_template("lti/deep_link_return.html", return_url=settings["deep_link_return_url"], jwt=token)

@@ -1,7 +1,8 @@
 """Every report as a `Table` of plain values: the page renders it, the CSV/XLSX exports write it.
 
-Headings are translated when the table is built (in the request's language), so that page and exports carry the
-same words; the values stay as they are.
+Headings, and the words among the values (status, yes/no, item flags), are translated when the table is built (in
+the request's language), so that page and exports carry the same words; names, numbers and dates stay as they are.
+The machine values behind those words (`in_progress`, `too_easy` ...) stay untranslated in filters and URLs.
 """
 from __future__ import annotations
 
@@ -19,6 +20,22 @@ def percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
 
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def status_label(status: str) -> str:
+    """A learner's status (`not_started`, `in_progress`, `completed`) as shown; the same words as the filter's."""
+    labels = {"not_started": _("not started"), "in_progress": _("in progress"), "completed": _("completed")}
+    return labels.get(status, status.replace("_", " "))
+
+
+def flag_label(flag: str) -> str:
+    """An item flag (`too_easy`, `too_hard`, `misleading`) as shown."""
+    labels = {"too_easy": _("too easy"), "too_hard": _("too hard"), "misleading": _("misleading")}
+    return labels.get(flag, flag.replace("_", " "))
+
+
 def overview_table(figures: Overview) -> Table:
     return Table("overview", (_("Figure"), _("Value")), [
         (_("Enrolled"), figures.enrolled), (_("Not started"), figures.not_started),
@@ -34,8 +51,8 @@ def funnel_table(enrolled: int, funnel: list[ModuleFunnel]) -> Table:
 
 
 def learner_values(row: Any) -> tuple:
-    return (row.name, row.email, row.institution, row.sub, row.status.replace("_", " "),
-            percent(row.progress), percent(row.score), None if row.passed is None else ("yes" if row.passed else "no"),
+    return (row.name, row.email, row.institution, row.sub, status_label(row.status),
+            percent(row.progress), percent(row.score), None if row.passed is None else yes_no(row.passed),
             round(row.seconds / 60, 1), row.attempts, row.last_activity)
 
 
@@ -52,14 +69,14 @@ def items_table(items: list[ItemStats], lang: str | None = None) -> Table:
                  [(i.quiz_id, i.question.id, i.question.prompt.get(lang), i.responses, i.correct,
                    None if i.facility is None else round(i.facility, 3),
                    None if i.discrimination is None else round(i.discrimination, 3),
-                   None if i.seconds is None else round(i.seconds, 1), ", ".join(f.replace("_", " ") for f in i.flags))
+                   None if i.seconds is None else round(i.seconds, 1), ", ".join(flag_label(f) for f in i.flags))
                   for i in items])
 
 
 def distractors_table(items: list[ItemStats]) -> Table:
     return Table("distractors", (_("Quiz"), _("Question"), _("Option"), _("Text"), _("Key"), _("Chosen"),
                                  _("Chosen by the top group")),
-                 [(i.quiz_id, i.question.id, o.key, o.label, "yes" if o.correct else "no", o.chosen,
+                 [(i.quiz_id, i.question.id, o.key, o.label, yes_no(o.correct), o.chosen,
                    o.chosen_by_upper) for i in items for o in i.options])
 
 

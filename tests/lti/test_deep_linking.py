@@ -71,3 +71,15 @@ def test_learner_cannot_pick(tool_app):
                                                  "state": answer.state})
     launch = response.location.split("launch=")[1]
     assert client.post("/lti/deep-link/", data={"launch": launch, "item": ["mini-course"]}).status_code == 403
+
+
+def test_a_refusal_speaks_the_instructors_language(tool_app):
+    """Deep-linking refusals are written with `_l()`: the catalog's text (hr), not English marked lang="en"."""
+    client, launch = deep_link_launch(tool_app, accept_multiple=False)
+    response = client.post("/lti/deep-link/?lang=hr",
+                           data={"launch": launch, "item": ["mini-course", "mini-course/m1-basics"]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Neispravan zahtjev" in html
+    assert "Platforma ovdje prihvaća samo jednu stavku; odaberite samo jednu." in html
+    assert "pick only one" not in html and '<p class="error-message" role="alert">' in html  # no lang="en"

@@ -203,3 +203,27 @@ def test_report_headings_and_exports_speak_the_trainers_language(client, seeded)
     assert header[:5] == ["Квиз", "Прашање", "Текст на прашањето", "Одговори", "Точно"]
     english = client.get(seeded.url("I", "export/learners.csv")).get_data(as_text=True)
     assert english.lstrip("\ufeff").startswith("Learner,E-mail,Institution or group,LTI user id,Status,")
+
+
+def test_status_yes_no_and_flags_are_translated_in_exports_as_on_the_page(client, seeded):
+    """The words among the values come from the catalog (sr_Latn), in the CSV as on the page; filters keep the
+    machine values."""
+    text = client.get(seeded.url("I", "export/learners.csv", lang="sr-Latn")).get_data(as_text=True)
+    rows = {r["Polaznik"]: (r["Status"], r["Položeno"]) for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert rows == {"Learner A": ("završeno", "da"), "Learner B": ("završeno", "da"), "Learner C": ("u toku", "da"),
+                    "Learner D": ("završeno", "da"), "Learner E": ("u toku", "ne"),
+                    "Learner F": ("nije započeto", "ne")}
+    filtered = client.get(seeded.url("I", "export/learners.csv", lang="sr-Latn", status="in_progress"))
+    assert [r["Status"] for r in csv.DictReader(io.StringIO(filtered.get_data(as_text=True).lstrip("\ufeff")))] \
+        == ["u toku", "u toku"]
+    items = client.get(seeded.url("I", "export/items.csv", lang="sr-Latn")).get_data(as_text=True)
+    flags = {r["Pitanje"]: r["Oznake"] for r in csv.DictReader(io.StringIO(items.lstrip("\ufeff")))}
+    assert (flags["q2"], flags["q5"], flags["q6"]) == ("prelako", "preteško", "navodi na grešku")
+    options = client.get(seeded.url("I", "export/distractors.csv", lang="sr-Latn")).get_data(as_text=True)
+    keys = [r["Tačan odgovor"] for r in csv.DictReader(io.StringIO(options.lstrip("\ufeff"))) if r["Pitanje"] == "q1"]
+    assert keys == ["da", "ne"]
+    page = client.get(seeded.url("I", f"learners/{seeded.users['E']}", lang="sr-Latn")).get_data(as_text=True)
+    summary = page.split('id="learner-summary"')[1].split("</table>")[0]
+    assert "<td>u toku</td>" in summary and "<td>ne</td>" in summary
+    english = client.get(seeded.url("I", "export/learners.csv")).get_data(as_text=True)
+    assert ",in progress," in english and ",not started," in english and ",yes," in english
