@@ -231,8 +231,8 @@ def store_statements(session: Session, statements: list[dict], *, authority: dic
     if validate:
         validate_statements(statements, version)
     authority = authority or default_authority()
-    definition_texts: dict[str, list[tuple[dict, str, str]]] = {}
-    drafts = [_draft(prepare(s, authority=authority, version=version, stored=None), definition_texts)
+    digests: dict[str, str] = {}
+    drafts = [_draft(prepare(s, authority=authority, version=version, stored=None), digests)
               for s in statements]
     ids = [d.statement["id"] for d in drafts]
     _serialize_writers(session)
@@ -261,19 +261,15 @@ class _Draft:
     timestamp_us: int | None  # None: the stored time
 
 
-def _draft(statement: dict, definition_texts: dict[str, list[tuple[dict, str, str]]]) -> _Draft:
-    """`definition_texts` (activity id -> [(definition, JSON, digest)]) is shared by the batch: equal
-    definitions are serialized once."""
+def _draft(statement: dict, digests: dict[str, str]) -> _Draft:
+    """`digests` (definition JSON -> sha256) is shared by the batch: a definition repeated in it is hashed once.
+    Keyed by the JSON text, not by dict equality, under which `true` and `1` would be the same definition."""
     definitions = []
     for activity_id, definition in _definitions(statement):
-        known = definition_texts.setdefault(activity_id, [])
-        for seen, text_, digest in known:
-            if seen == definition:
-                break
-        else:
-            text_ = dumps(definition)
-            digest = hashlib.sha256(text_.encode()).hexdigest()
-            known.append((definition, text_, digest))
+        text_ = dumps(definition)
+        digest = digests.get(text_)
+        if digest is None:
+            digest = digests[text_] = hashlib.sha256(text_.encode()).hexdigest()
         definitions.append((activity_id, digest, text_))
     timestamp = statement.get("timestamp")
     return _Draft(statement, dumps(statement), _index_rows(statement), definitions,

@@ -89,24 +89,25 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
     if context_id is not None:
         context = known.context or get_or_create(session, LtiContext,
                                                  {"platform_id": platform.id, "context_id": context_id})
-        _set_changed(context, title=_text(context_claim.get("title")) or context.title or "",
-                     label=_text(context_claim.get("label")) or context.label or "",
-                     memberships_url=_text(nrps.get("context_memberships_url"), 4000) or context.memberships_url)
+        context.title = _text(context_claim.get("title")) or context.title or ""
+        context.label = _text(context_claim.get("label")) or context.label or ""
+        context.memberships_url = _text(nrps.get("context_memberships_url"), 4000) or context.memberships_url
     user = known.user or get_or_create(session, LtiUser, {"platform_id": platform.id, "sub": claims["sub"]})
-    _set_changed(user, name=_text(claims.get("name")) or user.name, email=_text(claims.get("email")) or user.email)
+    user.name = _text(claims.get("name")) or user.name
+    user.email = _text(claims.get("email")) or user.email
     roles = [r for r in claims.get(C.ROLES, []) if isinstance(r, str)]
     if context is not None:
-        membership = (known.membership if known.context and known.user else None) or get_or_create(
+        membership = known.membership or get_or_create(
             session, LtiMembership, {"context_pk": context.id, "user_pk": user.id}, roles=roles, synced_at=utcnow())
-        _set_changed(membership, roles=roles,
-                     institution=institution_from_claims(claims) or membership.institution)
+        membership.roles = roles
+        membership.institution = institution_from_claims(claims) or membership.institution
     link = None
     if link_id is not None:
         link = known.link or get_or_create(session, LtiResourceLink,
                                            {"platform_id": platform.id, "resource_link_id": link_id},
                                            deployment_pk=deployment.id, ags_scopes=[])
-        _set_changed(link, context_pk=context.id if context else link.context_pk,
-                     title=_text(link_claim.get("title")) or link.title or "")
+        link.context_pk = context.id if context else link.context_pk
+        link.title = _text(link_claim.get("title")) or link.title or ""
         _apply_target(link, claims.get(C.CUSTOM))
         _apply_ags(link, claims.get(C.AGS))
     presentation = claims.get(C.LAUNCH_PRESENTATION) if isinstance(claims.get(C.LAUNCH_PRESENTATION), dict) else {}
@@ -122,7 +123,7 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
     return launch
 
 
-class KnownRows(NamedTuple):
+class _KnownRows(NamedTuple):
     deployment: LtiDeployment | None
     context: LtiContext | None
     user: LtiUser | None
@@ -131,8 +132,9 @@ class KnownRows(NamedTuple):
 
 
 def _known_rows(session: Session, platform_pk: int, deployment_id: str, context_id: str | None, sub: str,
-                link_id: str | None) -> KnownRows:
-    """The rows a returning learner's launch touches, in one query (five before): None where a row is new."""
+                link_id: str | None) -> _KnownRows:
+    """The rows a returning learner's launch touches, in one query (five before): None where a row is new.
+    Assigning them equal values later writes nothing: the ORM leaves unchanged columns out of its UPDATE."""
     def matches(column: Any, value: str | None) -> Any:
         return column == value if value is not None else false()
 
@@ -148,15 +150,7 @@ def _known_rows(session: Session, platform_pk: int, deployment_id: str, context_
         .outerjoin(LtiResourceLink, and_(LtiResourceLink.platform_id == LtiPlatform.id,
                                          matches(LtiResourceLink.resource_link_id, link_id)))
         .where(LtiPlatform.id == platform_pk)).first()
-    return KnownRows(*row) if row is not None else KnownRows(None, None, None, None, None)
-
-
-def _set_changed(row: Any, **values: Any) -> None:
-    """Assign only what differs, so a launch that changes nothing writes nothing (no UPDATE, no row lock that
-    concurrent launches of the same course would queue on)."""
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
+    return _KnownRows(*row) if row is not None else _KnownRows(None, None, None, None, None)
 
 
 def _apply_target(link: LtiResourceLink, custom: Any) -> None:

@@ -2,7 +2,7 @@
 platform; NRPS roster; deep-linking round trip."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lti_tool.lti.services import drain_scores, sync_roster
 from lti_tool.models import LtiLaunch, LtiMembership, LtiResourceLink, OutboxMessage
@@ -30,6 +30,24 @@ def test_login_launch_lesson_over_http(tool, platform):
         link = session.get(LtiResourceLink, launch.resource_link_pk)
         assert link.course_id == "mini-course"
         assert link.lineitems_url == platform.url + "/ags/lineitems"
+
+
+def test_a_returning_learners_launch_writes_only_the_launch(tool, platform):
+    """The second launch of the same learner and link finds its rows in one query and changes none of them."""
+    assert launch_as(platform)[1].status_code == 200
+    statements: list[str] = []
+    engine = app_state(tool.app).db.engine
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert launch_as(platform)[1].status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    lti_writes = [s.split(" (")[0] for s in statements if s.startswith(("INSERT INTO lti_", "UPDATE lti_"))]
+    assert lti_writes == ["INSERT INTO lti_launch_store", "INSERT INTO lti_launch"]
 
 
 def test_quiz_score_reaches_platform_gradebook(tool, platform):

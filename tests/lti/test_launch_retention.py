@@ -10,14 +10,12 @@ from sqlalchemy import func, select, update
 from lti_tool.cli import cli
 from lti_tool.config import ConfigError, load_settings
 from lti_tool.lti import retention
-from lti_tool.models import Attempt, LtiLaunch, utcnow
+from lti_tool.models import Attempt, LtiLaunch, LtiUser, utcnow
 from lti_tool.state import app_state
 from tests.lti.test_flow import launch_as
 
 
 def _age_launches(app, user_sub: str, days: int) -> None:
-    from lti_tool.models import LtiUser
-
     with app_state(app).db.transaction() as session:
         user_pk = session.scalar(select(LtiUser.id).where(LtiUser.sub == user_sub))
         session.execute(update(LtiLaunch).where(LtiLaunch.user_pk == user_pk)

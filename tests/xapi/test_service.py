@@ -168,3 +168,17 @@ def test_erase_agent_voids_scrubs_and_deletes_documents(lrs_app) -> None:  # typ
         assert other["id"] in {s["id"] for s in visible}
         assert not {s["id"] for s in mine} & {s["id"] for s in visible}
         assert "forget-me" not in "".join(admin.export(session, include_voided=True))
+
+
+def test_definitions_equal_only_to_python_are_both_kept(lrs_app) -> None:  # type: ignore[no-untyped-def]
+    """`true` and `1` are equal as Python values, not as JSON: one batch with both keeps two definitions."""
+    db = lrs_app.extensions["mirco"].db
+    activity = "http://example.com/activities/flag-" + uuid.uuid4().hex
+    ext = "http://example.com/ext/flag"
+    batch = [statement(object={"id": activity, "definition": {"extensions": {ext: value}}}) for value in (True, 1)]
+    with db.transaction() as session:
+        store_statements(session, batch)
+    with db.sessions() as session:
+        stored = session.scalars(select(storage.activity_definition.c.definition)
+                                 .where(storage.activity_definition.c.activity_id == activity)).all()
+    assert sorted(json.dumps(json.loads(text)["extensions"][ext]) for text in stored) == ["1", "true"]
