@@ -22,7 +22,7 @@ from lti_tool.models import LtiDeployment, LtiPlatform, LtiRegistrationToken, ut
 from lti_tool.state import app_state
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import Tool, build_tool, register
-from tests.lti.support import Browser, Server, rsa_key
+from tests.lti.support import Browser, Server, launch_claims, login, row_counts, rsa_key, sign
 from tests.servers import free_port
 
 TOKEN = "reg-token-123"
@@ -213,6 +213,29 @@ def test_a_pseudonymous_installation_asks_for_no_names(database_url, tmp_path):
         claims = set(sent[TOOL_CONFIG]["claims"])
         assert "sub" in claims and not claims & {"name", "given_name", "family_name", "email"}
         assert "Never" in tool.app.test_client().get("/lti/config").get_data(as_text=True)
+
+
+def set_status(app: Flask, status: str) -> None:
+    with app_state(app).db.transaction() as session:
+        session.execute(update(LtiPlatform).values(status=status))
+
+
+@pytest.mark.parametrize("status, words", [("pending", "waiting for approval"), ("disabled", "disabled")])
+def test_a_launch_signed_by_a_platform_not_active_is_refused(tool_app, status, words):
+    """The id_token path: login happened while the platform was active, the launch arrives after."""
+    client = tool_app.test_client()
+    answer = login(client, "https://platform.example", "client-1")
+    set_status(tool_app, status)
+    before = row_counts(tool_app)
+    response = client.post("/lti/launch", data={
+        "id_token": sign(launch_claims("https://platform.example", "client-1", answer.nonce)),
+        "state": answer.state})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 403 and words in text and "<h1>" in text
+    assert row_counts(tool_app) == before
+    login_again = client.get("/lti/login", query_string={"iss": "https://platform.example", "login_hint": "x",
+                                                         "client_id": "client-1"})
+    assert login_again.status_code == 403 and words in login_again.get_data(as_text=True)
 
 
 # --- the audit's takeover ---------------------------------------------------------------------------------------
