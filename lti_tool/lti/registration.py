@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from pylti1p3.dynamic_registration import DynamicRegistration
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool import security_headers
 from lti_tool.errors import render_error
 from lti_tool.lti import claims as C
 from lti_tool.lti.outbound import OutboundRefused, request_json
@@ -248,8 +249,19 @@ def _refused(message: Any, status: int = 400) -> tuple[Response | str, int]:
 
 @bp.get("/register", defaults={"token": ""})
 @bp.get("/register/<token>")
-def register(token: str):  # type: ignore[no-untyped-def]
-    """LTI Dynamic Registration through a one-time URL an administrator created; the platform calls it."""
+def register(token: str) -> Response:
+    """LTI Dynamic Registration through a one-time URL an administrator created; the platform opens it in an
+    iframe, so its pages may be framed by the platform being registered (not yet in the registered platforms'
+    frame-ancestors, which each worker re-reads every 30 s). These pages hold no action to click-jack."""
+    response = make_response(_register(token))
+    framer = security_headers.origin(request.args.get("openid_configuration", ""))
+    if framer:
+        response.headers["Content-Security-Policy"] = security_headers.content_security_policy(
+            [*security_headers.frame_ancestors(), framer], g.get("csp_nonce"))
+    return response
+
+
+def _register(token: str) -> tuple[Response | str, int] | str:
     settings = app_state().settings
     config_url = request.args.get("openid_configuration", "")
     platform_token = request.args.get("registration_token") or None

@@ -34,9 +34,10 @@ class RegistrationPlatform:
     """A platform strict the way Moodle is (bearer token, required fields, domain = host of target_link_uri),
     which is also a real LTI platform (lti1p3platform): once registered it can launch the tool."""
 
-    def __init__(self, tool_url: str, client_id: str = "client-1", issuer: str | None = None) -> None:
+    def __init__(self, tool_url: str, client_id: str = "client-1", issuer: str | None = None,
+                 host: str = "127.0.0.1") -> None:
         port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{host}:{port}"
         self.issuer = issuer or self.url
         self.client_id = client_id
         self.received: list[dict] = []
@@ -192,6 +193,19 @@ def test_registration_through_a_one_time_url_then_approval_then_launch(local_too
     assert mirco(local_tool.app, "platforms", "disable", str(platform_id)).exit_code == 0
     disabled = reg_platform.launch()
     assert disabled.status_code == 403 and "disabled" in disabled.text
+
+
+def frame_ancestors(response: requests.Response) -> list[str]:
+    policy = dict(d.strip().split(" ", 1) for d in response.headers["Content-Security-Policy"].split(";"))
+    return policy["frame-ancestors"].split()
+
+
+def test_the_registering_platform_frames_only_the_registration_pages(local_tool, reg_platform):
+    """It may frame the registration page at once; a pending platform may frame nothing else."""
+    response = register_through(registration_url(local_tool.app), reg_platform.config_url)
+    assert response.status_code == 200 and reg_platform.url in frame_ancestors(response)
+    elsewhere = requests.get(local_tool.url + "/lti/config", timeout=30)
+    assert reg_platform.url not in frame_ancestors(elsewhere)
 
 
 def test_the_request_asks_for_names_and_email_by_default(local_tool, reg_platform):
