@@ -6,6 +6,7 @@ administrator; what it registers stays pending until an administrator approves i
 is never changed by dynamic registration."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from lti_tool.models import LtiDeployment, LtiPlatform
 from lti_tool.state import app_state
 
 bp = Blueprint("lti_registration", __name__, url_prefix="/lti")
+log = logging.getLogger(__name__)
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 TOOL_NAME = "MIRCO Learning Suite"
@@ -192,8 +194,8 @@ class ToolRegistration(DynamicRegistration):
         status, answer = request_json("POST", config["registration_endpoint"], allow_private=self.allow_local,
                                       headers=self._headers(), json_body=self.lti_registration_data())
         if not 200 <= status < 300 or not isinstance(answer, dict):
-            raise RegistrationFailed(_l("The platform refused the registration (HTTP %(status)s).",
-                                        status=status))
+            log.info("registration refused by %s: HTTP %s %.500r", config["registration_endpoint"], status, answer)
+            raise RegistrationFailed(_l("The platform refused the registration (the tool's log has its answer)."))
         return self.complete_registration(config, answer)
 
     def complete_registration(self, openid_configuration: dict[str, Any],
@@ -285,7 +287,8 @@ def _register(token: str) -> tuple[Response | str, int] | str:
             release_token(session, token_id)
         if isinstance(exc, RegistrationFailed):
             return _refused(exc.message)
-        return _refused(_l("The platform's configuration could not be read from this address."))
+        log.info("registration from %s: platform unreachable or unusable: %r", config_url, exc.__cause__)
+        return _refused(_l("The platform's configuration or registration endpoint could not be read."))
     return render_template("lti/registered.html", platform=platform)
 
 
