@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from lti_tool import security_headers
+from lti_tool.lti.toolconf import ACTIVE
 from lti_tool.models import LtiPlatform
 from lti_tool.state import app_state
 
@@ -24,7 +25,7 @@ def platform_urls(app: Flask) -> Callable[[], Iterable[str]]:
         if expires < time.monotonic():
             with app_state(app).db.sessions() as session:
                 rows = session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)
-                                       .where(LtiPlatform.status == "active")).all()
+                                       .where(LtiPlatform.status == ACTIVE)).all()
             urls = [url for row in rows for url in row]
             cache["urls"] = (time.monotonic() + ORIGINS_TTL, urls)
         return urls

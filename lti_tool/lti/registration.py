@@ -270,8 +270,7 @@ def _register(token: str) -> tuple[Response | str, int] | str:
     if url_origin(config_url, allow_http=settings.registration_allow_private) is None or len(config_url) > 2048 \
             or (platform_token is not None and len(platform_token) > 4096):
         return _refused(_l("This address is opened by the platform during dynamic registration, with an "
-                           "openid_configuration parameter (an https URL). Paste it into your platform's tool "
-                           "registration."))
+                           "openid_configuration parameter. Paste it into your platform's tool registration."))
     with app_state().db.transaction() as session:
         token_id = claim_token(session, token)
     if token_id is None:
