@@ -9,9 +9,9 @@ from sqlalchemy import select
 from lti_tool import keys
 from lti_tool.lti.registration import PlatformDetails, RegistrationFailed, add_platform
 from lti_tool.lti.registration_urls import create_token, purge_spent_tokens
-from lti_tool.lti.toolconf import ACTIVE, DISABLED
 from lti_tool.lti.retention import purge_expired_launches
 from lti_tool.lti.services import drain_scores
+from lti_tool.lti.toolconf import ACTIVE, DISABLED
 from lti_tool.models import LtiDeployment, LtiKey, LtiPlatform
 from lti_tool.state import app_state
 from lti_tool.worker import DRAINS
