@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lti_tool import keys
 from lti_tool.lti.registration import PlatformDetails, RegistrationFailed, add_platform
+from lti_tool.lti.registration_urls import create_token, purge_spent_tokens
 from lti_tool.lti.retention import purge_expired_launches
 from lti_tool.lti.services import drain_scores
+from lti_tool.lti.toolconf import ACTIVE, DISABLED
 from lti_tool.models import LtiDeployment, LtiKey, LtiPlatform
 from lti_tool.state import app_state
 from lti_tool.worker import DRAINS
@@ -79,12 +81,56 @@ def platforms_add(issuer: str, client_id: str, deployment_id: str, auth_login_ur
 
 @platforms_group.command("list")
 def platforms_list() -> None:
+    """Every registration with its id and status (active, pending approval, disabled)."""
     with app_state(current_app).db.sessions() as session:
         for platform in session.scalars(select(LtiPlatform).order_by(LtiPlatform.id)):
             deployments = session.scalars(select(LtiDeployment.deployment_id)
                                           .where(LtiDeployment.platform_id == platform.id)).all()
-            click.echo(f"{platform.id:4}  {platform.issuer}  client {platform.client_id}  "
+            click.echo(f"{platform.id:4}  {platform.status:8}  {platform.issuer}  client {platform.client_id}  "
                        f"deployments {', '.join(deployments) or '-'}  ({platform.registered_by})")
+
+
+@platforms_group.command("registration-url")
+def platforms_registration_url() -> None:
+    """Create a one-time URL for Moodle's "Tool URL" (dynamic registration); it expires after
+    MIRCO_REGISTRATION_URL_HOURS. What registers through it waits for `mirco platforms approve`."""
+    state = app_state(current_app)
+    with state.db.transaction() as session:
+        purge_spent_tokens(session)
+        token, expires_at = create_token(session, state.settings.registration_url_hours)
+    with current_app.test_request_context():
+        path = url_for("lti_registration.register", token=token)
+    click.echo(state.settings.base_url.rstrip("/") + path)
+    click.echo(f"ok  single use, valid until {expires_at:%Y-%m-%d %H:%M} UTC. Paste it into Moodle: Site "
+               f"administration > Plugins > Activity modules > External tool > Manage tools > Tool URL > "
+               f"Add LTI Advantage. Then: mirco platforms list, mirco platforms approve ID", err=True)
+
+
+def _set_status(platform_id: int, status: str) -> LtiPlatform:
+    with app_state(current_app).db.transaction() as session:
+        platform = session.get(LtiPlatform, platform_id)
+        if platform is None:
+            raise click.UsageError(f"no platform with id {platform_id} (see: mirco platforms list)")
+        platform.status = status
+        session.flush()
+        session.expunge(platform)
+    return platform
+
+
+@platforms_group.command("approve")
+@click.argument("platform_id", type=int)
+def platforms_approve(platform_id: int) -> None:
+    """Let a platform launch the tool (after checking in `list` that its issuer is the one you expect)."""
+    platform = _set_status(platform_id, ACTIVE)
+    click.echo(f"ok  platform {platform_id} active: {platform.issuer} (client {platform.client_id})")
+
+
+@platforms_group.command("disable")
+@click.argument("platform_id", type=int)
+def platforms_disable(platform_id: int) -> None:
+    """Refuse a platform's launches from now on; its learners' records stay (approve enables it again)."""
+    platform = _set_status(platform_id, DISABLED)
+    click.echo(f"ok  platform {platform_id} disabled: {platform.issuer} (client {platform.client_id})")
 
 
 @platforms_group.command("remove")

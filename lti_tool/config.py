@@ -46,6 +46,9 @@ class Settings:
     log_json: bool = False
     frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
     proxy_fix: int = 0
+    registration_allow_private: bool = False  # dynamic registration may reach http:// and private addresses
+    registration_url_hours: int = 24  # lifetime of a one-time registration URL
+    request_names: bool = True  # ask platforms for learners' names and e-mail (reports show them)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,6 +139,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")
+    if not 1 <= settings.registration_url_hours <= 24 * 30:
+        raise ConfigError(f"MIRCO_REGISTRATION_URL_HOURS: expected hours between 1 and 720, "
+                          f"got {settings.registration_url_hours}")
     return settings
 
 

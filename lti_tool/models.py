@@ -59,6 +59,22 @@ class LtiPlatform(Base):
     key_set: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     registered_by: Mapped[str] = mapped_column(String(20), default="manual")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "active", or "pending" (dynamic registration, until an administrator approves) or "disabled": only an
+    # active platform may launch the tool.
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+
+
+class LtiRegistrationToken(Base):
+    """A one-time registration URL an administrator created (`mirco platforms registration-url`). Only the
+    SHA-256 of its secret is kept, so a copy of the database does not let anyone register."""
+
+    __tablename__ = "lti_registration_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class LtiDeployment(Base):

@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from lti_tool import security_headers
+from lti_tool.lti.toolconf import ACTIVE
 from lti_tool.models import LtiPlatform
 from lti_tool.state import app_state
 
@@ -15,14 +16,16 @@ ORIGINS_TTL = 30.0
 
 
 def platform_urls(app: Flask) -> Callable[[], Iterable[str]]:
-    """Registered platforms' issuer and login URLs (for the CSP frame-ancestors/form-action), re-read every 30 s."""
+    """Active platforms' issuer and login URLs (for the CSP frame-ancestors/form-action), re-read every 30 s.
+    A pending registration gets no framing rights until an administrator approves it."""
     cache: dict[str, tuple[float, list[str]]] = {}
 
     def provider() -> list[str]:
         expires, urls = cache.get("urls", (0.0, []))
         if expires < time.monotonic():
             with app_state(app).db.sessions() as session:
-                rows = session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)).all()
+                rows = session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)
+                                       .where(LtiPlatform.status == ACTIVE)).all()
             urls = [url for row in rows for url in row]
             cache["urls"] = (time.monotonic() + ORIGINS_TTL, urls)
         return urls

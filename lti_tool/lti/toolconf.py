@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
@@ -11,14 +12,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool import keys
+from lti_tool.lti.flow import LaunchRejected
 from lti_tool.models import LtiDeployment, LtiPlatform
+
+ACTIVE, PENDING, DISABLED = "active", "pending", "disabled"
+
+
+class PlatformNotActive(LaunchRejected):
+    """A login or launch from a platform an administrator has not approved yet, or has disabled."""
+
+    def __init__(self, platform: LtiPlatform) -> None:
+        if platform.status == PENDING:
+            message = _l("This platform's registration is waiting for approval by the tool's administrator "
+                         "(mirco platforms approve %(id)s). Try again once it is approved.", id=platform.id)
+        else:
+            message = _l("This platform's registration has been disabled by the tool's administrator.")
+        super().__init__(message, 403)
 
 
 class DatabaseToolConf(ToolConfAbstract):
     """Every issuer may hold several client ids (Moodle: one per registered tool), so lookups use both."""
 
     def __init__(self, session: Session, keys_path: Path, *, with_keys: bool = True) -> None:
-        """`with_keys=False` for login and launch, which verify the platform and never sign as the tool."""
+        """`with_keys=False` for login and launch, which verify the platform and never sign as the tool; these
+        also refuse a platform that is not active (`PlatformNotActive`)."""
         super().__init__()
         self.session = session
         self.keys_path = keys_path
@@ -42,7 +59,10 @@ class DatabaseToolConf(ToolConfAbstract):
                 candidates = self.session.scalars(query.limit(2)).all()
                 found = candidates[0] if len(candidates) == 1 else None  # ambiguous without client_id
             self._platforms[(iss, client_id)] = found
-        return self._platforms[(iss, client_id)]
+        found = self._platforms[(iss, client_id)]
+        if found is not None and not self.with_keys and found.status != ACTIVE:
+            raise PlatformNotActive(found)
+        return found
 
     def registration_for(self, platform: LtiPlatform) -> Registration:
         registration = (Registration().set_issuer(platform.issuer).set_client_id(platform.client_id)
