@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
+import secrets
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -55,9 +55,9 @@ def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | 
     if sequencing != "portable" and fmt != "scorm2004":
         raise ExportError(f"--sequencing {sequencing} applies to SCORM 2004 only, not to {fmt}")
     lang = lang or course.default_language
-    derived = lang.startswith("sr-Cyrl") and "sr-Latn" in course.languages  # transliterated from sr-Latn
-    if lang not in course.languages and not derived:
-        raise ExportError(f"course {course.id} has no {lang!r} text; languages: {', '.join(course.languages)}")
+    if not course.offers(lang):
+        raise ExportError(f"course {course.id} has no {lang!r} text; languages: "
+                          f"{', '.join(course.offered_languages())}")
     scos = plan_scos(course, per)
     if fmt == "cc":
         return _cc_files(PackageFacts(course, lang, iri_base, scos, ()), base_url)
@@ -108,9 +108,10 @@ def _cc_files(facts: PackageFacts, base_url: str) -> dict[str, bytes]:
 def write_zip(files: dict[str, bytes], target: Path) -> int:
     """Write atomically (temp file + rename): a failed export never leaves a half-written zip behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=target.parent)
+    # Not mkstemp (mode 0600): a package is for sharing, so the file gets the usual 0666 minus the umask.
+    temp = target.parent / f".export-{secrets.token_hex(8)}.zip"
     try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        with open(temp, "xb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in files.items():
                 info = zipfile.ZipInfo(name, FIXED_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -118,7 +119,7 @@ def write_zip(files: dict[str, bytes], target: Path) -> int:
                 archive.writestr(info, data)
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
     return target.stat().st_size
 

@@ -1,7 +1,9 @@
 """`mirco courses export|export-all` and `mirco packages validate`: output, exit codes, no tracebacks."""
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import zipfile
 
 import pytest
@@ -38,6 +40,21 @@ def test_export_all_applies_full_sequencing_to_scorm2004_only(cli, tmp_path):
     with zipfile.ZipFile(tmp_path / "mini-course-1.0.0-scorm2004.zip") as archive:
         assert b"imsss:mapInfo" in archive.read("imsmanifest.xml")
     assert (tmp_path / "mini-course-1.0.0-scorm12.zip").is_file()
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_exported_zip_gets_the_usual_file_mode(cli, tmp_path, umask, mode):
+    """Packages are for sharing (an LMS upload, a web server): not the 0600 of a temporary file."""
+    previous = os.umask(umask)
+    try:
+        single = cli.invoke(args=["courses", "export", MINI, "--format", "scorm12", "-o", str(tmp_path / "p.zip")])
+        every = cli.invoke(args=["courses", "export-all", MINI, "--format", "cmi5", "-o", str(tmp_path / "all")])
+    finally:
+        os.umask(previous)
+    assert single.exit_code == 0 and every.exit_code == 0, single.output + every.output
+    for target in (tmp_path / "p.zip", *(tmp_path / "all").glob("*.zip")):
+        assert stat.S_IMODE(target.stat().st_mode) == mode, target
+    assert not list(tmp_path.rglob(".export-*"))
 
 
 def test_export_uses_the_configured_activity_iris(cli, tmp_path):
