@@ -57,10 +57,13 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     purelib = Path(subprocess.run([str(venv / "bin" / "python"), "-c",
                                    "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                   capture_output=True, text=True, check=True).stdout.strip())
-    # a plain path line: the dependencies' folder, without running its .pth files (the checkout's editable hook)
-    (purelib / "project-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
-                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
+                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True, timeout=300,
+                   cwd=venv, env=_isolated_env())  # the checkout on the path would count as installed
+    # Then the dependencies: a plain path line to the project venv's packages, added after the install so pip
+    # never sees the checkout's editable install there (nor runs its .pth files).
+    (purelib / "project-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    assert (purelib / "lti_tool" / "translations").is_dir()
     return venv
 
 
@@ -77,6 +80,31 @@ def test_wheel_contains_compiled_catalogues_and_the_scorm_runtime(wheel: Path) -
     for name in RUNTIME_FILES:
         assert f"lti_tool/static/vendor/scorm-again/{name}" in names
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
+
+
+def test_wheel_carries_templates_static_files_and_migrations(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in ("lti_tool/templates/base.html", "lti_tool/static/mirco.css", "lti_tool/migrations/env.py",
+                     "lti_tool/migrations/script.py.mako", "lti_tool/migrations/versions/0001_course_catalogue.py",
+                     "xapi/migrations/0001_lrs.py", "lti_tool/wsgi.py"):
+        assert expected in names, expected
+    assert not [n for n in names if n.startswith("packaging/") or "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_installed_wheel_migrates_and_serves(wheel: Path, tmp_path: Path) -> None:
+    """The code as pip installs it (no checkout around it) upgrades an empty database and answers /readyz."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import sys, lti_tool; assert lti_tool.__file__.startswith(sys.argv[1]), lti_tool.__file__\n"
+            "from lti_tool.app import create_app; from lti_tool.migrate import upgrade\n"
+            "app = create_app({'instance_path': sys.argv[2], 'courses_dirs': ()})\n"
+            "upgrade(app.extensions['mirco'].db.engine)\n"
+            "print(app.test_client().get('/readyz').status_code)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(site), str(tmp_path / "instance")], cwd=site,
+                            capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "200"
 
 
 def test_installed_wheel_serves_pages_in_serbian_latin(installed: Path, tmp_path: Path) -> None:
