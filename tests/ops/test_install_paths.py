@@ -1,8 +1,9 @@
-"""What `pip install` of a built wheel gives: translated pages, the SCORM runtime, and a doctor that notices
-when either is missing. The wheel is built from a copy of the sources without any compiled catalogue, in pip's
+"""What each install path gives: `pip install` of a built wheel (translated pages, the SCORM runtime, a doctor
+that notices when either is missing) and the Makefile's catalogue step behind `make run` and `make test`. The wheel is built from a copy of the sources without any compiled catalogue, in pip's
 isolated build environment (so the build requirements in pyproject.toml are the ones used)."""
 from __future__ import annotations
 
+import gettext
 import os
 import shutil
 import subprocess
@@ -153,3 +154,32 @@ def test_doctor_reports_missing_catalogues_and_runtime_on_an_install(installed: 
     assert "pybabel compile" in lines[catalogue + 1] and "fix:" in lines[catalogue + 1]
     runtime = next(i for i, line in enumerate(lines) if line.startswith("PROBLEM") and "scorm runtime" in line)
     assert "vendor-assets.sh" in lines[runtime + 1]
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make not installed")
+def test_make_compiles_missing_and_stale_catalogues(tmp_path: Path) -> None:
+    """`make run` and `make test` compile the catalogues (not only `make test` as before): `make catalogs`, their
+    common step, run in a copy of the checkout's Makefile and catalogues with the project's tools."""
+    for name in ("Makefile", "setup.cfg", "setup.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "lti_tool" / "translations", tmp_path / "lti_tool" / "translations",
+                    ignore=shutil.ignore_patterns("*.mo"))
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / ".installed").touch()  # the install step is done; only the catalogues are missing
+    make = ["make", "-s", "catalogs", f"VENV={venv}", f"BIN={Path(sys.executable).parent}"]
+    assert "run: install" in (tmp_path / "Makefile").read_text() and "install: $(VENV)/.installed catalogs" in \
+        (tmp_path / "Makefile").read_text()
+    first = subprocess.run(make, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    catalogue = tmp_path / "lti_tool/translations/sr_Latn/LC_MESSAGES/messages.mo"
+    with catalogue.open("rb") as handle:
+        serbian = gettext.GNUTranslations(handle)
+    assert serbian.gettext("%(count)d learners match.") == "Broj polaznika koji odgovaraju: %(count)d."
+    before = catalogue.stat().st_mtime_ns
+    again = subprocess.run(make, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and catalogue.stat().st_mtime_ns == before  # up to date: not compiled again
+    source = catalogue.with_suffix(".po")
+    os.utime(source, ns=(before + 10**9, before + 10**9))  # an edited catalogue is compiled again
+    subprocess.run(make, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    assert catalogue.stat().st_mtime_ns > before
