@@ -61,6 +61,10 @@ def test_containerfile_serves_the_wsgi_app_as_an_unprivileged_user() -> None:
     copied = set(re.findall(r"^COPY (?!--from=)(\S+) ", text, re.M))
     for source in copied:
         assert (ROOT / source).exists(), f"Containerfile copies {source}, which is not in the repository"
+    # the image's wheel is built by setup.py (compiled catalogues) with the vendored SCORM runtime beside it
+    build = text.split("AS build", 1)[1].split("\nFROM ", 1)[0]
+    assert "setup.py" in build and "COPY --from=assets /src/lti_tool/static/vendor lti_tool/static/vendor" in build
+    assert "bash scripts/vendor-assets.sh" in text.split("AS assets", 1)[1].split("\nFROM ", 1)[0]
 
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
