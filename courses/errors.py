@@ -1,7 +1,7 @@
 """Located problems in a course folder, reported all at once."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -10,6 +10,8 @@ class Problem:
     file: str
     line: int | None
     message: str
+    blocking: bool = field(default=False, compare=False)
+    """The file could not be read or parsed: other problems may only follow from this one, so it is listed first."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
@@ -20,5 +22,5 @@ class CourseValidationError(ValueError):
 
     def __init__(self, path: Path | str, problems: list[Problem]) -> None:
         self.path = str(path)
-        self.problems = sorted(set(problems))
+        self.problems = sorted(set(problems), key=lambda p: (not p.blocking, p))
         super().__init__(f"{self.path}: {len(self.problems)} problem(s)\n" + "\n".join(map(str, self.problems)))

@@ -27,15 +27,15 @@ TRANSLATION_FILE = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3}(-[A-Z][a-z
 
 def _read_text(problems: Problems, path: Path) -> str | None:
     if not path.is_file():
-        problems.add(path, 0, "file not found")
+        problems.add(path, 0, "file not found", blocking=True)
         return None
     if path.stat().st_size > MAX_FILE_BYTES:
-        problems.add(path, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        problems.add(path, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB", blocking=True)
         return None
     try:
         return path.read_bytes().decode("utf-8-sig")  # editors on Windows may start the file with a BOM
     except UnicodeDecodeError as exc:
-        problems.add(path, 0, f"not UTF-8 text (byte {exc.start})")
+        problems.add(path, 0, f"not UTF-8 text (byte {exc.start})", blocking=True)
         return None
 
 
@@ -46,7 +46,7 @@ def _read_yaml(problems: Problems, path: Path, text: str | None = None, line_off
     try:
         return parse_yaml(text, line_offset)
     except YamlSyntaxError as exc:
-        problems.add(path, exc.line, str(exc))
+        problems.add(path, exc.line, str(exc), blocking=True)
         return None
 
 

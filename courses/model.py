@@ -259,6 +259,15 @@ class Course:
     content_hash: str
     languages: tuple[str, ...] = field(default=())
 
+    def offers(self, lang: str) -> bool:
+        """Whether the course has text in `lang`: written by its authors, or Serbian Cyrillic made from Latin."""
+        return lang in self.languages or (lang.startswith("sr-Cyrl") and "sr-Latn" in self.languages)
+
+    def offered_languages(self) -> list[str]:
+        """The languages `offers` accepts, for messages that list them."""
+        return [*self.languages, *(["sr-Cyrl"] if "sr-Latn" in self.languages and "sr-Cyrl" not in self.languages
+                                   else [])]
+
     def module(self, module_id: str) -> Module:
         return next(m for m in self.modules if m.id == module_id)
 

@@ -26,12 +26,12 @@ class Problems:
     root: Path
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, file: Path, line: int, message: str) -> None:
+    def add(self, file: Path, line: int, message: str, *, blocking: bool = False) -> None:
         try:
             name = str(file.relative_to(self.root))
         except ValueError:
             name = str(file)
-        self.items.append(Problem(name, line, message))
+        self.items.append(Problem(name, line, message, blocking))
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,28 @@ from lti_tool import cli_lti as lti_commands
 from lti_tool import cli_lrs
 from lti_tool.migrate import upgrade
 from lti_tool.state import app_state
+from lti_tool.worker import start_in_background
 
 
 def _create(info: ScriptInfo | None = None) -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create, add_default_commands=False, load_dotenv=False,
+class MircoGroup(FlaskGroup):
+    """Flask's group (app context, plugin commands) without Flask's own options: the application is always ours,
+    so `--app`/`-A`, `--env-file`/`-e`, `--debug` and Flask's `--version` would only mislead."""
+
+    FLASK_OPTIONS = frozenset({"app", "env_file", "debug"})
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(add_version_option=False, **kwargs)  # type: ignore[arg-type]
+        self.params = [p for p in self.params if p.name not in self.FLASK_OPTIONS]
+
+
+@click.group(cls=MircoGroup, create_app=_create, add_default_commands=False, load_dotenv=False,
              set_debug_flag=False)
+@click.version_option(package_name="mirco-learning-suite", prog_name="MIRCO Learning Suite",
+                      message="%(prog)s %(version)s")
 def cli() -> None:
     """MIRCO Learning Suite: LTI 1.3 tool, SCORM/cmi5 exporter and xAPI learning record store."""
 
@@ -66,12 +80,16 @@ def run_command(port: int) -> None:
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    initialise(current_app)
-    settings = app_state(current_app).settings
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    initialise(app)
+    settings = app_state(app).settings
     click.echo(f"MIRCO Learning Suite running: open {settings.base_url}/" + (
         f"  (demo launches: {settings.base_url}/demo)" if settings.demo else ""))
+    if settings.demo:  # the demo gradebook fills without a second command; production runs `mirco worker`
+        start_in_background(app)
+        click.echo("demo: grades and statements leave the outbox in this process (production: `mirco worker`)")
     # Not app.run(): under the `flask`/FlaskGroup CLI it returns at once without serving (Flask ignores it there).
-    run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
 
 
 @cli.group("courses")
@@ -135,6 +153,9 @@ def courses_show(course_id: str, lang: str | None) -> None:
     course = app_state(current_app).catalogue.get(course_id)
     if course is None:
         raise click.UsageError(f"no course with id {course_id!r} (see: mirco courses list)")
+    if lang is not None and not course.offers(lang):
+        raise click.UsageError(f"course {course.id} has no {lang!r} text; languages: "
+                               f"{', '.join(course.offered_languages())}")
     click.echo(f"{course.title.get(lang)}  [{course.id} {course.version}, EQF {course.eqf_level}, "
                f"{course.credits:g} ECTS, {course.hours:g} h, {', '.join(course.languages)}]")
     click.echo(f"hash {course.content_hash}")

@@ -18,7 +18,7 @@ from courses.loader import load_course
 from courses.model import Course
 from lti_tool.state import app_state
 from scorm.export import ExportError, default_name, export_course
-from scorm.formats import FORMATS, SCO_GRANULARITY
+from scorm.formats import FORMATS, SCO_GRANULARITY, SEQUENCING
 from scorm.importer import PackageInUse, PackageRejected, import_package, remove_package
 from scorm.models import ScormPackage
 from scorm.validate import validate_package
@@ -36,6 +36,10 @@ def _load(folder: Path) -> Course:
 def export_options(func):  # type: ignore[no-untyped-def]
     func = click.option("--sco-per", "per", type=click.Choice(SCO_GRANULARITY), default="module", show_default=True,
                         help="One SCO (cmi5 AU) per module, or one for the whole course.")(func)
+    func = click.option("--sequencing", type=click.Choice(SEQUENCING), default="portable", show_default=True,
+                        help="SCORM 2004 only. portable: plays and uploads everywhere, Moodle included. full: each "
+                             "module also locked until the previous one is passed (global objectives, which "
+                             "Moodle up to 5.1 cannot upload).")(func)
     return click.option("--lang", default=None, help="Language of the package (default: the course's own).")(func)
 
 
@@ -46,7 +50,8 @@ def export_options(func):  # type: ignore[no-untyped-def]
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Zip file to write (default: COURSE-VERSION-FORMAT.zip in the current folder).")
 @export_options
-def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, lang: str | None) -> None:
+def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, lang: str | None,
+                   sequencing: str) -> None:
     """Export one course folder as a SCORM 1.2, SCORM 2004, cmi5 or Common Cartridge zip."""
     if not (course_dir / "course.yaml").is_file():
         raise click.UsageError(f"{course_dir}: no course.yaml here")
@@ -55,7 +60,7 @@ def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, la
     target = output or Path(default_name(course, fmt, lang))
     try:
         result = export_course(course, fmt, target, per=per, lang=lang, iri_base=settings.activity_iri_base,
-                               base_url=settings.base_url)
+                               base_url=settings.base_url, sequencing=sequencing)
     except ExportError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -72,7 +77,7 @@ def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, la
               show_default=True)
 @export_options
 def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output_dir: Path, per: str,
-                       lang: str | None) -> None:
+                       lang: str | None, sequencing: str) -> None:
     """Export every course (under PATHS, default: the configured course folders) in every format."""
     settings = app_state(current_app).settings
     folders = course_folders(list(paths or settings.courses_dirs))
@@ -90,7 +95,8 @@ def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output
                     courses[folder] = load_course(folder)
                 course = courses[folder]
                 result = export_course(course, fmt, output_dir / default_name(course, fmt, lang), per=per, lang=lang,
-                                       iri_base=settings.activity_iri_base, base_url=settings.base_url)
+                                       iri_base=settings.activity_iri_base, base_url=settings.base_url,
+                                       sequencing=sequencing if fmt == "scorm2004" else "portable")
                 written.append(result)
             except CourseValidationError as exc:
                 failed.append(f"{folder}: {len(exc.problems)} course problem(s); run mirco courses validate")

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from lti_tool.backlog import outbox_backlog
 from lti_tool.checks import Check, reason_of, check_database, check_migrations, check_redis
 from lti_tool.config import Settings
+from lti_tool.install_checks import check_catalogues, check_vendored_runtime
 from lti_tool.state import app_state
 
 STALE_BACKLOG_SECONDS = 15 * 60
@@ -129,7 +130,7 @@ def run_checks() -> list[Check]:
     """Every check, in the order an administrator fixes things."""
     settings = app_state().settings
     engine = app_state().db.engine
-    checks = list(check_configuration(settings))
+    checks = [check_catalogues(), check_vendored_runtime()] + check_configuration(settings)
     database = check_database(engine)
     migrations = check_migrations(engine) if database.ok else None
     checks += [database] + ([migrations] if migrations else [])
@@ -146,7 +147,7 @@ def run_checks() -> list[Check]:
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Check configuration, database, migrations, keys, Redis, queues, LRS targets and public URLs."""
+    """Check the installation, configuration, database, migrations, keys, Redis, queues, LRS targets, public URLs."""
     checks = run_checks()
     for check in checks:
         click.echo(f"{'ok' if check.ok else 'PROBLEM':8} {check.name:12} {check.detail}")

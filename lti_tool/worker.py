@@ -39,6 +39,21 @@ def run(app: Flask, *, stop: threading.Event | None = None, idle_seconds: float 
             stop.wait(idle_seconds)
 
 
+def start_in_background(app: Flask, *, idle_seconds: float = 1.0) -> threading.Event:
+    """Run the worker loop in a daemon thread of this process; set the returned event to stop it.
+
+    For the demo (`mirco run` with MIRCO_DEMO=1): one command, and a passed quiz reaches the demo gradebook.
+    Production runs `mirco worker` as its own service, so web processes stay stateless."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        with app.app_context():
+            run(app, stop=stop, idle_seconds=idle_seconds)
+
+    threading.Thread(target=loop, name="mirco-worker", daemon=True).start()
+    return stop
+
+
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run one pass over every outbox, then exit.")

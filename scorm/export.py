@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
+import secrets
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -17,7 +17,7 @@ from lxml import etree
 
 from courses.model import Course
 from scorm.content import ContentBuilder, content_script
-from scorm.formats import FORMATS, SCO_GRANULARITY, SUSPEND_LIMITS
+from scorm.formats import FORMATS, SCO_GRANULARITY, SEQUENCING, SUSPEND_LIMITS
 from scorm.manifests import PackageFacts, cc_manifest, cmi5_structure, lti_link, scorm12_manifest, scorm2004_manifest
 from scorm.plan import plan_scos
 
@@ -44,16 +44,20 @@ def _xml(element: etree._Element) -> bytes:
 
 
 def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | None = None,
-                  iri_base: str, base_url: str) -> dict[str, bytes]:
+                  iri_base: str, base_url: str, sequencing: str = "portable") -> dict[str, bytes]:
     """Every file of the package by its path in the zip (manifest first)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if per not in SCO_GRANULARITY:
         raise ExportError(f"--sco-per must be one of {', '.join(SCO_GRANULARITY)}")
+    if sequencing not in SEQUENCING:
+        raise ExportError(f"--sequencing must be one of {', '.join(SEQUENCING)}")
+    if sequencing != "portable" and fmt != "scorm2004":
+        raise ExportError(f"--sequencing {sequencing} applies to SCORM 2004 only, not to {fmt}")
     lang = lang or course.default_language
-    derived = lang.startswith("sr-Cyrl") and "sr-Latn" in course.languages  # transliterated from sr-Latn
-    if lang not in course.languages and not derived:
-        raise ExportError(f"course {course.id} has no {lang!r} text; languages: {', '.join(course.languages)}")
+    if not course.offers(lang):
+        raise ExportError(f"course {course.id} has no {lang!r} text; languages: "
+                          f"{', '.join(course.offered_languages())}")
     scos = plan_scos(course, per)
     if fmt == "cc":
         return _cc_files(PackageFacts(course, lang, iri_base, scos, ()), base_url)
@@ -68,7 +72,7 @@ def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | 
     if fmt == "scorm12":
         files["imsmanifest.xml"] = _xml(scorm12_manifest(facts))
     elif fmt == "scorm2004":
-        files["imsmanifest.xml"] = _xml(scorm2004_manifest(facts))
+        files["imsmanifest.xml"] = _xml(scorm2004_manifest(facts, sequencing))
     else:
         files["cmi5.xml"] = _xml(cmi5_structure(facts))
     template = (RUNTIME / "sco.html").read_text(encoding="utf-8")
@@ -104,9 +108,10 @@ def _cc_files(facts: PackageFacts, base_url: str) -> dict[str, bytes]:
 def write_zip(files: dict[str, bytes], target: Path) -> int:
     """Write atomically (temp file + rename): a failed export never leaves a half-written zip behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=target.parent)
+    # Not mkstemp (mode 0600): a package is for sharing, so the file gets the usual 0666 minus the umask.
+    temp = target.parent / f".export-{secrets.token_hex(8)}.zip"
     try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        with open(temp, "xb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in files.items():
                 info = zipfile.ZipInfo(name, FIXED_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -114,14 +119,15 @@ def write_zip(files: dict[str, bytes], target: Path) -> int:
                 archive.writestr(info, data)
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
     return target.stat().st_size
 
 
 def export_course(course: Course, fmt: str, target: Path, *, per: str = "module", lang: str | None = None,
-                  iri_base: str, base_url: str) -> ExportResult:
-    files = package_files(course, fmt, per=per, lang=lang, iri_base=iri_base, base_url=base_url)
+                  iri_base: str, base_url: str, sequencing: str = "portable") -> ExportResult:
+    files = package_files(course, fmt, per=per, lang=lang, iri_base=iri_base, base_url=base_url,
+                          sequencing=sequencing)
     size = write_zip(files, target)
     return ExportResult(target, fmt, len(plan_scos(course, per)), len(files), size)
 

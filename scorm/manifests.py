@@ -133,9 +133,10 @@ def lom_2004(facts: PackageFacts) -> etree._Element:
     )
 
 
-def scorm2004_manifest(facts: PackageFacts) -> etree._Element:
-    """Modules in order (each SCO disabled until the previous one is satisfied), choice and flow navigation,
-    primary objectives satisfied by the quiz's passing score, one objective per learning outcome."""
+def scorm2004_manifest(facts: PackageFacts, sequencing: str = "portable") -> etree._Element:
+    """Modules in flow order with choice, primary objectives satisfied by the quiz's passing score, one objective
+    per learning outcome, rollup by mastery. With `sequencing="full"` each SCO is also disabled until the
+    previous one is satisfied: that needs global objectives (`mapInfo`), which Moodle cannot upload."""
     nsmap = {None: ns.CP, "adlcp": ns.ADLCP, "adlseq": ns.ADLSEQ, "adlnav": ns.ADLNAV, "imsss": ns.IMSSS,
              "lom": ns.LOM, "xsi": ns.XSI}
     E = ElementMaker(namespace=ns.CP, nsmap=nsmap)
@@ -145,20 +146,22 @@ def scorm2004_manifest(facts: PackageFacts) -> etree._Element:
     previous: str | None = None
     for sco in facts.scos:
         mastery_target = sco.iri(facts.iri_base, course.id) + "#mastery"
-        primary = S.primaryObjective(S.mapInfo(targetObjectiveID=mastery_target, readSatisfiedStatus="false",
-                                               writeSatisfiedStatus="true"), objectiveID=f"OBJ-{sco.key}")
+        primary = S.primaryObjective(objectiveID=f"OBJ-{sco.key}")
         if sco.mastery_percent is not None:
             primary.set("satisfiedByMeasure", "true")
-            primary.insert(0, S.minNormalizedMeasure(f"{sco.mastery_percent / 100:g}"))
+            primary.append(S.minNormalizedMeasure(f"{sco.mastery_percent / 100:g}"))
         objectives = [primary]
         rules = []
-        if previous:
-            objectives.append(S.objective(S.mapInfo(targetObjectiveID=previous, readSatisfiedStatus="true",
-                                                    writeSatisfiedStatus="false"), objectiveID="OBJ-previous"))
-            rules.append(S.sequencingRules(S.preConditionRule(
-                S.ruleConditions(S.ruleCondition(referencedObjective="OBJ-previous", operator="not",
-                                                 condition="satisfied"), conditionCombination="any"),
-                S.ruleAction(action="disabled"))))
+        if sequencing == "full":
+            primary.append(S.mapInfo(targetObjectiveID=mastery_target, readSatisfiedStatus="false",
+                                     writeSatisfiedStatus="true"))
+            if previous:
+                objectives.append(S.objective(S.mapInfo(targetObjectiveID=previous, readSatisfiedStatus="true",
+                                                        writeSatisfiedStatus="false"), objectiveID="OBJ-previous"))
+                rules.append(S.sequencingRules(S.preConditionRule(
+                    S.ruleConditions(S.ruleCondition(referencedObjective="OBJ-previous", operator="not",
+                                                     condition="satisfied"), conditionCombination="any"),
+                    S.ruleAction(action="disabled"))))
         objectives.extend(S.objective(objectiveID=activity_iri(facts.iri_base, course.id, "outcomes", outcome))
                           for outcome in sco.outcomes)
         items.append(E.item(

@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Front-end assets that come from the npm registry (vendored into static folders at build time, never a CDN).
+# The message catalogues are compiled by the Makefile (make catalogs) and by setup.py's build step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if command -v npm >/dev/null 2>&1; then
   npm ci --no-audit --no-fund --loglevel=error
-  [ -x scripts/vendor-assets.sh ] && bash scripts/vendor-assets.sh
+  bash scripts/vendor-assets.sh
 else
-  echo "npm not found: browser accessibility checks and vendored JS runtimes will be skipped" >&2
-fi
-# Message catalogs are compiled here so that the tests and the app use the same .mo files.
-if [ -d lti_tool/translations ]; then
-  .venv/bin/pybabel -q compile -d lti_tool/translations
+  echo "npm not found: imported SCORM packages cannot play (no scorm-again runtime), browser accessibility" \
+       "checks will be skipped; install npm and run: bash scripts/install-assets.sh" >&2
 fi

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import typing as t
 import uuid
 from dataclasses import dataclass, field
 
+import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
-from lti1p3platform.exceptions import LineItemNotFoundException, LtiException, PreflightRequestValidationException
+from lti1p3platform.exceptions import (LineItemNotFoundException, LtiException, MissingRequiredClaim,
+                                       PreflightRequestValidationException, UnsupportedGrantType)
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.membership import Context
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
@@ -27,6 +30,7 @@ from lti1p3platform.response import Response as PlatformResponse
 from lti1p3platform.score import UpdateScoreStatus
 from lti1p3platform.service_connector import AssignmentsGradesService, NamesRoleProvisioningService, TPage
 
+log = logging.getLogger("mirco.demo")
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
@@ -231,6 +235,14 @@ def _answer(resp: PlatformResponse, media_type: str | None = None) -> Response:
     return Response(json.dumps(resp.result), status=resp.code, mimetype=media_type or resp.media_type)
 
 
+def _assertion_kid(assertion: str) -> str:
+    """The key id in a client assertion's header, for the log (unverified: it only names the key)."""
+    try:
+        return str(jwt.get_unverified_header(assertion).get("kid", "-"))[:100]
+    except jwt.PyJWTError:
+        return "(not a JWT)"
+
+
 def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], PlatformState]) -> Blueprint:
     """The platform's endpoints: login start, authorization, JWKS, token, AGS, NRPS, deep-link return."""
     bp = Blueprint(name, __name__, url_prefix=url_prefix, template_folder="templates")
@@ -263,7 +275,14 @@ def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], Pla
         try:
             return jsonify(platform.get_access_token(request.form.to_dict()))
         except Exception as exc:  # noqa: BLE001 - every failure is the client's: an OAuth error answer
-            return jsonify(error="invalid_client", error_description=type(exc).__name__), 400
+            error = ("invalid_request" if isinstance(exc, MissingRequiredClaim) else
+                     "unsupported_grant_type" if isinstance(exc, UnsupportedGrantType) else "invalid_client")
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            foreign = "; the key is not the tool's: another installation or test run sends to this address" \
+                if "Unable to find public key" in reason else ""
+            log.warning("demo platform refused a token request (%s, key %s): %s%s", error,
+                        _assertion_kid(request.form.get("client_assertion", "")), reason, foreign)
+            return jsonify(error=error, error_description=reason), 400
 
     @bp.route("/ags/lineitems", methods=["GET", "POST"])
     def lineitems():  # type: ignore[no-untyped-def]

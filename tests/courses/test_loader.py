@@ -118,6 +118,18 @@ def test_yaml_syntax_error_is_located(course_copy: Path) -> None:
                for p in info.value.problems), info.value
 
 
+def test_yaml_syntax_error_is_listed_before_the_problems_it_causes(course_copy: Path) -> None:
+    """A quiz that does not parse also leaves outcomes unassessed and keys missing: the cause comes first."""
+    edit(course_copy / "modules/01-basics/quiz.yaml", "attempts: 2", "attempts: [2")
+    with pytest.raises(CourseValidationError) as info:
+        load_course(course_copy)
+    first, *rest = info.value.problems
+    assert first.file == "modules/01-basics/quiz.yaml" and "invalid YAML" in first.message and first.line >= 4
+    assert any("not assessed by any question" in p.message for p in rest)
+    assert any(p.file == first.file and p.line < first.line for p in rest)  # the old sort put those first
+    assert str(info.value).splitlines()[1].startswith("modules/01-basics/quiz.yaml:")
+
+
 def test_duplicate_yaml_key_is_reported(course_copy: Path) -> None:
     edit(course_copy / "course.yaml", "hours: 2", "hours: 2\nhours: 3")
     with pytest.raises(CourseValidationError, match="duplicate key 'hours'"):

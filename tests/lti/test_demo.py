@@ -33,7 +33,9 @@ def test_demo_is_off_by_default(tool_app):
 
 
 def test_demo_launches_as_learner_and_instructor(database_url, tmp_path):
-    app = build_tool(database_url, tmp_path / "instance", 5000, demo=True)
+    # a port nothing listens on: with 5000, `make run`'s demo (the same address) got this test's token requests
+    port = free_port()
+    app = build_tool(database_url, tmp_path / "instance", port, demo=True)
     client = app.test_client()
     index = client.get("/demo/")
     assert index.status_code == 200 and "launch as learner" in index.get_data(as_text=True)
@@ -42,7 +44,7 @@ def test_demo_launches_as_learner_and_instructor(database_url, tmp_path):
     teacher = app.test_client()
     picker = follow(teacher, teacher.get("/demo/platform/start/deeplink/teacher-1"))
     assert picker.status_code == 200 and "Choose what to add" in picker.get_data(as_text=True)
-    members = teacher.get("http://127.0.0.1:5000/play/members")  # no server listens on the demo's base URL here: last known list
+    members = teacher.get(f"http://127.0.0.1:{port}/play/members")  # no server listens on the demo's base URL: last known list
     assert members.status_code == 200 and "could not be refreshed" in members.get_data(as_text=True)
     app_state(app).db.dispose()
     empty_all_tables(database_url)

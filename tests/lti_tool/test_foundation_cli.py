@@ -74,3 +74,43 @@ def test_sample_courses_validate(tmp_path: Path) -> None:
         pytest.skip("sample_courses/ holds no course yet")
     result = run_mirco("courses", "validate", *map(str, folders), instance=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_show_in_a_language_the_course_lacks_exits_2_naming_the_languages(tmp_path: Path) -> None:
+    result = run_mirco("courses", "show", "mini-course", "--lang", "xx", instance=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "course mini-course has no 'xx' text; languages: en, sr-Latn, sr-Cyrl" in result.stderr
+    derived = run_mirco("courses", "show", "mini-course", "--lang", "sr-Cyrl", instance=tmp_path)
+    assert derived.returncode == 0 and "Основе заштите избеглица" in derived.stdout
+
+
+def test_version_is_the_suites_not_flasks(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = run_mirco("--version", instance=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"MIRCO Learning Suite {version('mirco-learning-suite')}"
+    assert "Flask" not in result.stdout and "Werkzeug" not in result.stdout
+
+
+def test_top_level_help_shows_only_the_suites_options(tmp_path: Path) -> None:
+    result = run_mirco("--help", instance=tmp_path)
+    assert result.returncode == 0 and "courses" in result.stdout and "doctor" in result.stdout
+    options = result.stdout.split("Options:", 1)[1].split("Commands:", 1)[0]
+    assert "--version" in options and "--help" in options
+    for flask_option in ("--app", "-A,", "--env-file", "-e,", "--debug"):
+        assert flask_option not in options
+    refused = run_mirco("-A", "other:app", "courses", "list", instance=tmp_path)
+    assert refused.returncode == 2 and "No such option '-A'" in refused.stderr
+
+
+def test_validate_lists_a_yaml_syntax_error_before_its_knock_on_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(FIXTURE_COURSES / "mini-course", broken)
+    quiz = broken / "modules/01-basics/quiz.yaml"
+    quiz.write_text(quiz.read_text().replace("attempts: 2", "attempts: [2"))
+    result = run_mirco("courses", "validate", str(broken), instance=tmp_path)
+    assert result.returncode == 2
+    problems = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert len(problems) > 1
+    assert problems[0].startswith(f"{quiz}:") and "invalid YAML" in problems[0]

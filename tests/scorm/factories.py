@@ -13,12 +13,13 @@ IRI_BASE = "https://mirco.example.org/xapi/activities"
 BASE_URL = "https://mirco.example.org"
 
 
-def export_files(course: Course, fmt: str, per: str = "module", lang: str | None = None) -> dict[str, bytes]:
-    return package_files(course, fmt, per=per, lang=lang, iri_base=IRI_BASE, base_url=BASE_URL)
+def export_files(course: Course, fmt: str, per: str = "module", lang: str | None = None,
+                 sequencing: str = "portable") -> dict[str, bytes]:
+    return package_files(course, fmt, per=per, lang=lang, iri_base=IRI_BASE, base_url=BASE_URL, sequencing=sequencing)
 
 
-def export_zip(course: Course, fmt: str, target: Path, per: str = "module") -> Path:
-    write_zip(export_files(course, fmt, per), target)
+def export_zip(course: Course, fmt: str, target: Path, per: str = "module", sequencing: str = "portable") -> Path:
+    write_zip(export_files(course, fmt, per, sequencing=sequencing), target)
     return target
 
 

@@ -1,7 +1,9 @@
 """`mirco courses export|export-all` and `mirco packages validate`: output, exit codes, no tracebacks."""
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import zipfile
 
 import pytest
@@ -21,6 +23,40 @@ def test_export_writes_the_zip(cli, tmp_path, fmt):
         assert ("cmi5.xml" if fmt == "cmi5" else "imsmanifest.xml") in archive.namelist()
 
 
+@pytest.mark.parametrize("sequencing, map_info", [(None, False), ("portable", False), ("full", True)])
+def test_scorm2004_export_has_global_objectives_only_when_asked(cli, tmp_path, sequencing, map_info):
+    target = tmp_path / "p.zip"
+    option = ["--sequencing", sequencing] if sequencing else []
+    result = cli.invoke(args=["courses", "export", MINI, "--format", "scorm2004", *option, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as archive:
+        assert (b"imsss:mapInfo" in archive.read("imsmanifest.xml")) is map_info
+
+
+def test_export_all_applies_full_sequencing_to_scorm2004_only(cli, tmp_path):
+    result = cli.invoke(args=["courses", "export-all", MINI, "--format", "scorm12", "--format", "scorm2004",
+                              "--sequencing", "full", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "mini-course-1.0.0-scorm2004.zip") as archive:
+        assert b"imsss:mapInfo" in archive.read("imsmanifest.xml")
+    assert (tmp_path / "mini-course-1.0.0-scorm12.zip").is_file()
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_exported_zip_gets_the_usual_file_mode(cli, tmp_path, umask, mode):
+    """Packages are for sharing (an LMS upload, a web server): not the 0600 of a temporary file."""
+    previous = os.umask(umask)
+    try:
+        single = cli.invoke(args=["courses", "export", MINI, "--format", "scorm12", "-o", str(tmp_path / "p.zip")])
+        every = cli.invoke(args=["courses", "export-all", MINI, "--format", "cmi5", "-o", str(tmp_path / "all")])
+    finally:
+        os.umask(previous)
+    assert single.exit_code == 0 and every.exit_code == 0, single.output + every.output
+    for target in (tmp_path / "p.zip", *(tmp_path / "all").glob("*.zip")):
+        assert stat.S_IMODE(target.stat().st_mode) == mode, target
+    assert not list(tmp_path.rglob(".export-*"))
+
+
 def test_export_uses_the_configured_activity_iris(cli, tmp_path):
     target = tmp_path / "p.zip"
     cli.invoke(args=["courses", "export", MINI, "--format", "cmi5", "--sco-per", "course", "-o", str(target)])
@@ -32,6 +68,8 @@ def test_export_uses_the_configured_activity_iris(cli, tmp_path):
     (["--format", "scorm3"], "Invalid value for '--format'"),
     (["--format", "scorm12", "--lang", "xx"], "has no 'xx' text"),
     (["--format", "scorm12", "--sco-per", "lesson"], "Invalid value for '--sco-per'"),
+    (["--format", "scorm12", "--sequencing", "full"], "--sequencing full applies to SCORM 2004 only"),
+    (["--format", "scorm2004", "--sequencing", "strict"], "Invalid value for '--sequencing'"),
     ([], "Missing option '--format'"),
 ])
 def test_export_refuses_bad_options_with_exit_2(cli, args, message):

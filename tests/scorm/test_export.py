@@ -70,8 +70,38 @@ def test_scorm12_mastery_score_comes_from_the_quiz_passing_score(mini_course):
     assert course_sco.find(f".//{{{ns.ADLCP12}}}masteryscore") is None  # two quizzes: the SCO decides itself
 
 
-def test_scorm2004_sequencing_keeps_modules_in_order_and_rolls_up_by_mastery(mini_course):
+def test_scorm2004_default_sequencing_uploads_to_moodle_no_map_info(mini_course):
+    """Moodle 5.1's scorm_get_manifest() (mod/scorm/datamodels/scormlib.php) assigns `$objectivesdata->mapinfos`
+    (sic: `$objectivedata` is meant) for any imsss:mapInfo and fails the upload with "Attempt to assign property
+    mapinfos on null". The default export carries none, nor any rule that would need one to become enabled."""
+    for per in ("module", "course"):
+        root = etree.fromstring(export_files(mini_course, "scorm2004", per)["imsmanifest.xml"])
+        assert root.find(f".//{{{ns.IMSSS}}}mapInfo") is None
+        assert root.find(f".//{{{ns.IMSSS}}}sequencingRules") is None
     root = etree.fromstring(export_files(mini_course, "scorm2004")["imsmanifest.xml"])
+    first, final = root.findall(f".//{{{ns.CP}}}item")
+    for item, mastery in ((first, "0.5"), (final, "0.6")):
+        primary = item.find(f".//{{{ns.IMSSS}}}primaryObjective")
+        assert primary.get("satisfiedByMeasure") == "true"
+        assert primary.findtext(f"{{{ns.IMSSS}}}minNormalizedMeasure") == mastery
+    control = root.find(f".//{{{ns.CP}}}organization/{{{ns.IMSSS}}}sequencing/{{{ns.IMSSS}}}controlMode")
+    assert control.get("choice") == "true" and control.get("flow") == "true"
+    rollup = root.findall(f".//{{{ns.CP}}}organization/{{{ns.IMSSS}}}sequencing//{{{ns.IMSSS}}}rollupAction")
+    assert [r.get("action") for r in rollup] == ["satisfied", "completed"]
+    outcome_ids = [o.get("objectiveID") for o in first.findall(f".//{{{ns.IMSSS}}}objective")]
+    assert outcome_ids[0].endswith("/mini-course/outcomes/K1")
+
+
+def test_sequencing_full_is_for_scorm2004_only(mini_course):
+    for fmt in ("scorm12", "cmi5", "cc"):
+        with pytest.raises(ExportError, match="SCORM 2004 only"):
+            package_files(mini_course, fmt, iri_base="x:/a", base_url=BASE_URL, sequencing="full")
+    with pytest.raises(ExportError, match="--sequencing must be one of portable, full"):
+        package_files(mini_course, "scorm2004", iri_base="x:/a", base_url=BASE_URL, sequencing="strict")
+
+
+def test_scorm2004_full_sequencing_keeps_modules_in_order_and_rolls_up_by_mastery(mini_course):
+    root = etree.fromstring(export_files(mini_course, "scorm2004", sequencing="full")["imsmanifest.xml"])
     first, final = root.findall(f".//{{{ns.CP}}}item")
     primary = first.find(f".//{{{ns.IMSSS}}}primaryObjective")
     assert primary.get("satisfiedByMeasure") == "true"

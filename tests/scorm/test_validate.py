@@ -35,9 +35,18 @@ def test_every_export_of_the_test_course_validates(mini_course, schemas, tmp_pat
         assert report.schema_checked and report.kind == EXPECTED_SETS[fmt]
 
 
+@pytest.mark.parametrize("per", ["module", "course"])
+def test_scorm2004_full_sequencing_export_validates(mini_course, schemas, tmp_path, per):
+    report = validate_package(export_zip(mini_course, "scorm2004", tmp_path / "p.zip", per, sequencing="full"),
+                              schemas)
+    assert report.ok and report.schema_checked and report.warnings == [], [str(p) for p in report.all_problems]
+
+
+@pytest.mark.parametrize("sequencing", ["portable", "full"])
 @pytest.mark.parametrize("edition", ["scorm2004_2ed", "scorm2004_3ed", "scorm2004_4ed"])
-def test_scorm2004_export_also_validates_against_earlier_editions(mini_course, schemas, edition):
-    tree, _ = read_manifest(export_files(mini_course, "scorm2004")["imsmanifest.xml"], "imsmanifest.xml")
+def test_scorm2004_export_also_validates_against_earlier_editions(mini_course, schemas, edition, sequencing):
+    files = export_files(mini_course, "scorm2004", sequencing=sequencing)
+    tree, _ = read_manifest(files["imsmanifest.xml"], "imsmanifest.xml")
     schema, folder = load_schema(edition, schemas)
     assert schema.validate(tree), [f"{e.line}: {e.message}" for e in schema.error_log]
     assert folder.name == edition
