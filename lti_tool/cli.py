@@ -1,6 +1,7 @@
 """The `mirco` command line: set-up, development server and course tools. Errors exit 2, never a traceback."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from courses.loader import load_course
 from lti_tool.app import create_app
 from lti_tool.catalogue_sync import sync_course
 from lti_tool.cli_packages import register as register_package_commands
-from lti_tool.config import ConfigError
+from lti_tool.config import ConfigError, Settings
 from lti_tool.doctor import doctor_command
 from lti_tool import cli_lti as lti_commands
 from lti_tool import cli_lrs
@@ -73,14 +74,13 @@ def init_command() -> None:
         click.echo(f"ok  {line}")
 
 
-@cli.command("run")
+@cli.command("run", with_appcontext=False)
 @click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
 def run_command(port: int) -> None:
     """Initialise, then serve the tool on 127.0.0.1 (development server)."""
-    from flask import current_app
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _app_served_on(port)
     initialise(app)
     settings = app_state(app).settings
     click.echo(f"MIRCO Learning Suite running: open {settings.base_url}/" + (
@@ -90,6 +90,16 @@ def run_command(port: int) -> None:
         click.echo("demo: grades and statements leave the outbox in this process (production: `mirco worker`)")
     # Not app.run(): under the `flask`/FlaskGroup CLI it returns at once without serving (Flask ignores it there).
     run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+
+
+def _app_served_on(port: int) -> Flask:
+    """The app, with the default base URL moved to `port`: demo launches and printed links must reach this
+    server, not port 5000. A base URL the administrator set is kept as it is."""
+    app = create_app()
+    if port != 5000 and app_state(app).settings.base_url == Settings.base_url:
+        os.environ["MIRCO_BASE_URL"] = f"http://127.0.0.1:{port}"
+        app = create_app()
+    return app
 
 
 @cli.group("courses")
