@@ -46,6 +46,8 @@ class Settings:
     log_json: bool = False
     frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
     proxy_fix: int = 0
+    roster_max_age_seconds: int = 300  # the reports read the course's members again (NRPS) when older than this
+    roster_wait_seconds: int = 3  # how long a report page waits for that read before showing the last known list
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,6 +138,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")
+    if settings.roster_max_age_seconds < 0 or not 0 <= settings.roster_wait_seconds <= 60:
+        raise ConfigError(f"MIRCO_ROSTER_MAX_AGE_SECONDS (0 or more) / MIRCO_ROSTER_WAIT_SECONDS (0 to 60): got "
+                          f"{settings.roster_max_age_seconds} / {settings.roster_wait_seconds}")
     return settings
 
 

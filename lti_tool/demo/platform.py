@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 import typing as t
 import uuid
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class PlatformState:
     tool_key_set: dict | None = None
     offers_nrps: bool = True
     """False: launches carry no NRPS claim (a platform without the roster service)."""
+    nrps_delay_seconds: float = 0.0
+    """How long the roster service takes to answer (a slow platform)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: t.Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -306,6 +309,7 @@ def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], Pla
     def nrps():  # type: ignore[no-untyped-def]
         platform = conf()
         platform.get_registration()
+        time.sleep(platform.state.nrps_delay_seconds)
         roster = Roster(FlaskPlatformRequest(request), platform)
         return _answer(roster.handle_resp(roster.handle_get_members))
 
