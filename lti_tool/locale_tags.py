@@ -6,9 +6,10 @@ content look-ups need a well-formed BCP 47 tag, so the launch stores only `to_bc
 language becomes None (the tool's default language), never an error.
 
 Moodle's conventions: the first part is the language (ISO 639-1, else 639-3); a second part `lt` / `cr` is the
-Latin / Cyrillic script (`sr_lt`, `sr_cr`, `ug_lt`: Serbian and Uyghur only); a two-letter part that is a CLDR territory is the region
-(`pt_br`, `zh_cn`); every other part is a flavour of the same language (`_kids`, `_wp` Workplace, `_uni`, `de_du`
-"Du" form, `fr_incl` ...), which a language tag does not carry (`valencia` is a registered variant: kept).
+Latin / Cyrillic script for Serbian and Uyghur (`sr_lt`, `sr_cr`, `ug_lt`); a two-letter part that is a CLDR
+territory is the region (`pt_br`, `zh_cn`); every other part is a flavour of the same language (`_kids`, `_wp`
+Workplace, `_uni`, `de_du` "Du" form, `fr_incl` ...), which a language tag does not carry (`valencia` is a
+registered BCP 47 variant: kept).
 """
 from __future__ import annotations
 
