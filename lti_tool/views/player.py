@@ -94,8 +94,7 @@ def choose_content():  # type: ignore[no-untyped-def]
     with app_state().db.transaction() as session:
         link = session.get(LtiResourceLink, launch.resource_link_pk)
         if opens_content(link.course_id):
-            abort(409, description=_l("This activity already opens content; it can be changed in your course's "
-                                      "activity settings."))
+            abort(409, description=_l("This activity already opens content; it was not changed."))
         link.course_id, link.module_id, link.lesson_id = choice.course_id, choice.module_id, choice.lesson_id
     return redirect(url_for("player.start", launch=launch.launch_id), 303)
 
