@@ -49,6 +49,8 @@ class Settings:
     registration_allow_private: bool = False  # dynamic registration may reach http:// and private addresses
     registration_url_hours: int = 24  # lifetime of a one-time registration URL
     request_names: bool = True  # ask platforms for learners' names and e-mail (reports show them)
+    roster_max_age_seconds: int = 300  # the reports read the course's members again (NRPS) when older than this
+    roster_wait_seconds: int = 3  # how long a report page waits for that read before showing the last known list
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,6 +144,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if not 1 <= settings.registration_url_hours <= 24 * 30:
         raise ConfigError(f"MIRCO_REGISTRATION_URL_HOURS: expected hours between 1 and 720, "
                           f"got {settings.registration_url_hours}")
+    if settings.roster_max_age_seconds < 0 or not 0 <= settings.roster_wait_seconds <= 60:
+        raise ConfigError(f"MIRCO_ROSTER_MAX_AGE_SECONDS (0 or more) / MIRCO_ROSTER_WAIT_SECONDS (0 to 60): got "
+                          f"{settings.roster_max_age_seconds} / {settings.roster_wait_seconds}")
     return settings
 
 

@@ -1,8 +1,9 @@
 """Interface languages: which one a request gets, how Babel and BCP 47 names map, and the language switcher.
 
 Order of choice: `?lang=` on the request (links between our pages keep it; the switcher adds it) > the learner's choice stored
-in the session > the LTI launch's `launch_presentation.locale` (`flask.g.launch_locale` when a view sets it,
-else the locale of the request's launch, `lti_tool.identity.current_learner()`) > the browser's
+in the session > the LTI launch's `launch_presentation.locale`, stored as BCP 47 (lti_tool.locale_tags) when the
+launch entered (`flask.g.launch_locale` when a view sets it, else the locale of the request's launch,
+`lti_tool.identity.current_learner()`) > the browser's
 Accept-Language > English.
 
 Babel facts that shape the names: bare `sr` is Cyrillic, so catalogs are `sr_Latn` and `sr_Cyrl`; Babel has no
@@ -11,7 +12,6 @@ with the BCP 47 tag (`sr-Latn`, `sr-Cyrl`, `sr-Latn-ME` ...) through `LocalizedT
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from lti_tool.identity import current_learner, launch_id_from_request
+from lti_tool.locale_tags import to_bcp47
 
 SESSION_KEY = "locale"
 
@@ -46,23 +47,14 @@ LANGUAGES: tuple[Language, ...] = (
 )
 DEFAULT = LANGUAGES[0]
 _BY_CATALOG = {lang.catalog: lang for lang in LANGUAGES}
-_TAG = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,4}\Z")
-# Moodle language-pack names and legacy tags that do not follow BCP 47.
-_ALIASES = {"sr_lt": "sr_Latn", "sr_cr": "sr_Cyrl", "sh": "sr_Latn", "cnr": "sr_Latn_ME"}
 
 
 def match_language(raw: str | None) -> Language | None:
     """The supported language a locale name means (`sr-Latn-RS`, `sr_lt`, `cnr-ME`, `mk_MK` ...), or None."""
-    if not raw or not _TAG.match(raw.strip()):
+    tag = to_bcp47(raw)
+    if tag is None:
         return None
-    raw = raw.strip()
-    alias = _ALIASES.get(raw.lower())
-    if alias:
-        return _BY_CATALOG[alias]
-    parts = raw.replace("_", "-").lower().split("-")
-    base, rest = parts[0], parts[1:]
-    if base == "cnr":
-        return _BY_CATALOG["sr_Latn_ME"]
+    base, *rest = tag.lower().split("-")
     if base == "sr":
         return _BY_CATALOG[_serbian_catalog(rest)]
     return next((lang for lang in LANGUAGES if lang.catalog == base), None)

@@ -118,6 +118,8 @@ class LtiContext(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     label: Mapped[str] = mapped_column(Text, default="")
     memberships_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    roster_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the members were last read from the platform (NRPS); None: never."""
 
 
 class LtiResourceLink(Base):

@@ -10,6 +10,7 @@ import itertools
 import json
 import logging
 import threading
+import time
 import typing as t
 import uuid
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from lti1p3platform.score import UpdateScoreStatus
 from lti1p3platform.service_connector import AssignmentsGradesService, NamesRoleProvisioningService, TPage
 
 log = logging.getLogger("mirco.demo")
+LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
@@ -53,6 +55,8 @@ class Member:
     name: str
     email: str
     roles: list[str]
+    locale: str | None = None
+    """What the platform sends as launch_presentation.locale (Moodle: the user's language-pack name)."""
 
 
 @dataclass
@@ -79,6 +83,10 @@ class PlatformState:
     lineitems: dict[str, dict] = field(default_factory=dict)
     scores: list[dict] = field(default_factory=list)
     tool_key_set: dict | None = None
+    offers_nrps: bool = True
+    """False: launches carry no NRPS claim (a platform without the roster service)."""
+    nrps_delay_seconds: float = 0.0
+    """How long the roster service takes to answer (a slow platform)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: t.Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -146,7 +154,10 @@ class PlatformLaunch(LTIAdvantageMessageLaunchAbstract):
         self.set_launch_context_claim(self.state.context_id, ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
                                       self.state.context_title, "DEMO")
         self.set_launch_presentation_claim("iframe", base + "/")
-        self.set_nrps(base + "/nrps/memberships")
+        if member.locale is not None:
+            self.lti_claim_launch_presentation[LAUNCH_PRESENTATION]["locale"] = member.locale
+        if self.state.offers_nrps:
+            self.set_nrps(base + "/nrps/memberships")
         if kind == "deeplink":
             self.set_dl(base + "/deep-link-return", "Add MIRCO content", accept_types={"ltiResourceLink"})
             return
@@ -317,6 +328,7 @@ def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], Pla
     def nrps():  # type: ignore[no-untyped-def]
         platform = conf()
         platform.get_registration()
+        time.sleep(platform.state.nrps_delay_seconds)
         roster = Roster(FlaskPlatformRequest(request), platform)
         return _answer(roster.handle_resp(roster.handle_get_members))
 

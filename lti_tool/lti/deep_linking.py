@@ -9,32 +9,17 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 from sqlalchemy import select
 
+from lti_tool.i18n import content_lang
 from lti_tool.identity import current_learner, require_launch
+from lti_tool.lti.content_choices import content_choices, resolve
 from lti_tool.lti.toolconf import DatabaseToolConf
 from lti_tool.lti.views import tool_url
 from lti_tool.models import LtiLaunch, LtiPlatform
-from lti_tool.scorm_playback import PACKAGE_PREFIX, imported_packages
 from lti_tool.state import app_state
 
 bp = Blueprint("deep_linking", __name__, url_prefix="/lti/deep-link")
 MAX_ITEMS = 50
 SCORE_MAXIMUM = 100
-
-
-def _choices(lang: str | None) -> list[dict]:
-    """Every pickable item: a course, each module, each lesson (value = course[/module[/lesson]])."""
-    items = []
-    for course in app_state().catalogue:
-        items.append({"value": course.id, "label": course.title.get(lang), "level": 0, "graded": True})
-        for module in course.modules:
-            items.append({"value": f"{course.id}/{module.id}", "label": module.title.get(lang), "level": 1,
-                          "graded": True})
-            for lesson in module.lessons:
-                items.append({"value": f"{course.id}/{module.id}/{lesson.id}", "label": lesson.title.get(lang),
-                              "level": 2, "graded": False})
-    items.extend({"value": PACKAGE_PREFIX + package_id, "label": title, "level": 0, "graded": True}
-                 for package_id, title in imported_packages(app_state().db))
-    return items
 
 
 @bp.get("/")
@@ -45,37 +30,21 @@ def picker():  # type: ignore[no-untyped-def]
         abort(400, description=_l("Content is picked from the platform's 'add activity' flow (deep linking)."))
     with app_state().db.sessions() as session:
         settings = session.get(LtiLaunch, launch.launch_id).deep_linking or {}
-    return render_template("lti/deep_link_picker.html", launch=launch, items=_choices(launch.locale),
+    return render_template("lti/deep_link_picker.html", launch=launch, items=content_choices(content_lang()),
                            multiple=settings.get("accept_multiple") not in (False, "false"))
 
 
 def _resource(value: str, lang: str | None) -> DeepLinkResource | None:
     """The ltiResourceLink for a picked value, or None when the value names nothing in the catalogue."""
-    if value.startswith(PACKAGE_PREFIX):
-        title = dict(imported_packages(app_state().db)).get(value[len(PACKAGE_PREFIX):])
-        return _graded(DeepLinkResource().set_url(tool_url("lti.launch")).set_title(title)
-                       .set_custom_params({"course": value}), title, value) if title else None
-    parts = value.split("/")
-    course = app_state().catalogue.get(parts[0])
-    if course is None or len(parts) > 3:
+    choice = resolve(value, lang)
+    if choice is None:
         return None
-    module = next((m for m in course.modules if len(parts) > 1 and m.id == parts[1]), None)
-    if len(parts) > 1 and module is None:
-        return None
-    lesson = next((l for l in module.lessons if len(parts) > 2 and l.id == parts[2]), None) if module else None
-    if len(parts) > 2 and lesson is None:
-        return None
-    target = lesson or module or course
-    custom = {"course": course.id}
-    if module:
-        custom["module"] = module.id
-    if lesson:
-        custom["lesson"] = lesson.id
-    resource = (DeepLinkResource().set_url(tool_url("lti.launch")).set_title(target.title.get(lang))
+    custom = {"course": choice.course_id}
+    custom.update({name: target for name, target in (("module", choice.module_id), ("lesson", choice.lesson_id))
+                   if target})
+    resource = (DeepLinkResource().set_url(tool_url("lti.launch")).set_title(choice.label)
                 .set_custom_params(custom))
-    if lesson is None:  # lessons are not graded on their own
-        _graded(resource, target.title.get(lang), value)
-    return resource
+    return _graded(resource, choice.label, value) if choice.graded else resource
 
 
 def _graded(resource: DeepLinkResource, label: str, resource_id: str) -> DeepLinkResource:
@@ -90,7 +59,7 @@ def respond():  # type: ignore[no-untyped-def]
     picked = request.form.getlist("item")[:MAX_ITEMS + 1]
     if len(picked) > MAX_ITEMS:
         abort(400, description=_l("Pick at most %(count)d items at once.", count=MAX_ITEMS))
-    resources = [_resource(value, launch.locale) for value in picked]
+    resources = [_resource(value, content_lang()) for value in picked]
     if not picked or any(r is None for r in resources):
         abort(400, description=_l("Pick at least one item from the list (unknown items are refused)."))
     state = app_state()

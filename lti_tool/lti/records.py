@@ -9,6 +9,7 @@ from sqlalchemy import and_, false, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lti_tool.locale_tags import to_bcp47
 from lti_tool.lti import claims as C
 from lti_tool.models import (LtiContext, LtiDeployment, LtiLaunch, LtiMembership, LtiPlatform, LtiResourceLink,
                              LtiUser, utcnow)
@@ -114,7 +115,7 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
     launch = LtiLaunch(
         id=uuid.uuid4().hex, platform_id=platform.id, deployment_pk=deployment.id,
         context_pk=context.id if context else None, resource_link_pk=link.id if link else None, user_pk=user.id,
-        message_type=claims[C.MESSAGE_TYPE], roles=roles, locale=_text(presentation.get("locale"), 35),
+        message_type=claims[C.MESSAGE_TYPE], roles=roles, locale=to_bcp47(presentation.get("locale")),
         return_url=_text(presentation.get("return_url"), 4000),
         deep_linking=claims.get(C.DEEP_LINKING_SETTINGS) if claims[C.MESSAGE_TYPE] == "LtiDeepLinkingRequest" else None,
     )

@@ -157,4 +157,5 @@ def sync_roster(app: Flask, context_pk: int) -> int:
             membership.status = str(member.get("status", "Active"))[:20]
             membership.synced_at = utcnow()
             count += 1
+        session.get(LtiContext, context_pk).roster_read_at = utcnow()
     return count

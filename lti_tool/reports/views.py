@@ -6,8 +6,8 @@ import re
 from functools import wraps
 from typing import Any, Callable
 
-from flask import (Blueprint, Response, abort, redirect, render_template, request, stream_with_context,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from lti_tool.identity import LaunchContext, current_learner, require_launch
@@ -15,6 +15,7 @@ from lti_tool.reports import charts, items as item_queries, learners as learner_
 from lti_tool.reports.access import ContextRow, may_read_reports, readable_contexts, require_context
 from lti_tool.reports.exports import XLSX_TYPE, Table, to_csv, to_xlsx
 from lti_tool.reports.filters import SORT_KEYS, STATUSES, BadFilter, LearnerFilter, parse_filter
+from lti_tool.reports.roster import fresh_roster
 from lti_tool.reports.scope import ReportScope, course_ids_in_context, report_scope
 from lti_tool.state import app_state
 
@@ -52,6 +53,7 @@ def _scope(context_pk: int, course_id: str) -> tuple[ContextRow, ReportScope]:
         scope = report_scope(session, state.catalogue, context_pk, course_id)
     if scope is None:
         abort(404, description=_l("No activity of this course opens that curriculum."))
+    g.roster = fresh_roster(current_app._get_current_object(), context_pk)  # type: ignore[attr-defined]
     return context, scope
 
 
@@ -68,7 +70,7 @@ def _filter() -> LearnerFilter:
 
 def _page(template: str, context: ContextRow, scope: ReportScope, **values: Any) -> str:
     return render_template(f"reports/{template}", context=context, scope=scope, launch=_launch(),
-                           lang=_lang(scope), **values)
+                           lang=_lang(scope), roster=g.roster, **values)
 
 
 @bp.get("/")

@@ -16,9 +16,10 @@ from courses.markdown import course_media_path, render_markdown
 from courses.model import Question, Quiz
 from lti_tool.i18n import content_lang
 from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.lti.content_choices import content_choices, opens_content, resolve
 from lti_tool.lti.roles import role_flags
 from lti_tool.lti.services import ServiceUnavailable, sync_roster
-from lti_tool.models import Attempt, LtiMembership, LtiUser
+from lti_tool.models import Attempt, LtiMembership, LtiResourceLink, LtiUser
 from lti_tool.player_state import load_progress, neighbours, presentation
 from lti_tool.progress import (MAX_BEACON_SECONDS, AttemptsExhausted, NoContent, NotOpened, Scope, record_lesson_time,
                                scope_for, submit_quiz, view_lesson)
@@ -49,7 +50,7 @@ def _scope() -> tuple[LaunchContext, Scope]:
     try:
         return launch, scope_for(launch, app_state().catalogue)
     except NoContent as exc:
-        abort(404, description=_l("%(reason)s As an instructor, add the activity again and pick content.",
+        abort(404, description=_l("%(reason)s Open the activity from your course to choose its content.",
                                    reason=str(exc)) if launch.is_instructor
               else _l("%(reason)s Ask your instructor.", reason=str(exc)))
 
@@ -57,7 +58,11 @@ def _scope() -> tuple[LaunchContext, Scope]:
 @bp.get("/")
 @require_launch()
 def start():  # type: ignore[no-untyped-def]
-    """The linked content's outline; a lesson link opens that lesson directly."""
+    """The linked content's outline; a lesson link opens that lesson directly. An activity that opens no content
+    yet asks its instructor to choose some, and tells its learners to come back later."""
+    launch = current_learner()
+    if not opens_content(launch.course_id):
+        return _not_linked(launch)
     launch, scope = _scope()
     if launch.lesson_id:
         found = next(((m, l) for m, l in scope.lessons() if l.id == launch.lesson_id), None)
@@ -67,6 +72,31 @@ def start():  # type: ignore[no-untyped-def]
     progress = load_progress(app_state().db, launch, scope)
     return render_template("player/outline.html", launch=launch, scope=scope, lang=content_lang(),
                            progress=progress, resume=progress.resume(scope))
+
+
+def _not_linked(launch: LaunchContext) -> str:
+    may_choose = launch.is_instructor and launch.resource_link_pk is not None
+    return render_template("player/not_linked.html", launch=launch, may_choose=may_choose,
+                           items=content_choices(content_lang()) if may_choose else [])
+
+
+@bp.post("/content")
+@require_launch(role="instructor")
+def choose_content():  # type: ignore[no-untyped-def]
+    """The instructor's choice for an activity that opens no content yet, kept on its resource link (as deep
+    linking would have set it); then on into the content. A link that already opens content is not changed."""
+    launch = current_learner()
+    if launch.resource_link_pk is None:
+        abort(400, description=_l("This launch has no activity to choose content for."))
+    choice = resolve(request.form.get("item"), content_lang())
+    if choice is None:
+        abort(400, description=_l("Pick one item from the list (unknown items are refused)."))
+    with app_state().db.transaction() as session:
+        link = session.get(LtiResourceLink, launch.resource_link_pk)
+        if opens_content(link.course_id):
+            abort(409, description=_l("This activity already opens content; it was not changed."))
+        link.course_id, link.module_id, link.lesson_id = choice.course_id, choice.module_id, choice.lesson_id
+    return redirect(url_for("player.start", launch=launch.launch_id), 303)
 
 
 @bp.get("/lesson/<module_id>/<lesson_id>")

@@ -32,6 +32,9 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
     ({"MIRCO_DEMO": "perhaps"}, "MIRCO_DEMO"),
     ({"MIRCO_KEY_GRACE_DAYS": "week"}, "MIRCO_KEY_GRACE_DAYS"),
     ({"MIRCO_BASE_URL": "javascript:alert(1)"}, "MIRCO_BASE_URL"),
+    ({"MIRCO_ROSTER_MAX_AGE_SECONDS": "-1"}, "MIRCO_ROSTER_MAX_AGE_SECONDS"),
+    ({"MIRCO_ROSTER_WAIT_SECONDS": "600"}, "MIRCO_ROSTER_WAIT_SECONDS"),
+    ({"MIRCO_ROSTER_WAIT_SECONDS": "soon"}, "MIRCO_ROSTER_WAIT_SECONDS"),
 ])
 def test_bad_values_name_the_setting(tmp_path: Path, env: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):

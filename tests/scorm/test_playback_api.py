@@ -177,11 +177,12 @@ def test_scores_out_of_range_or_not_finite_never_reach_the_lrs(version, cmi, sca
 
 def test_imported_packages_can_be_picked_in_deep_linking(app, package):
     from lti_tool.lti import deep_linking
+    from lti_tool.lti.content_choices import content_choices
 
     with app.test_request_context():
-        values = {item["value"]: item for item in deep_linking._choices("en")}
+        values = {item.value: item for item in content_choices("en")}
         picked = f"pkg:{package[0]}"
-        assert values[picked]["label"] == "Hand-made SCORM 1.2" and values[picked]["graded"]
+        assert values[picked].label == "Hand-made SCORM 1.2" and values[picked].graded
         resource = deep_linking._resource(picked, "en").to_dict()
         assert resource["custom"] == {"course": picked}
         assert resource["lineItem"]["resourceId"] == picked
