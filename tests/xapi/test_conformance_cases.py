@@ -3,7 +3,9 @@ that the LRS once failed, each restated over HTTP; the suite's requirement ids a
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from datetime import datetime, timezone
 
 from tests.xapi.conftest import Xapi, statement
 
@@ -16,6 +18,18 @@ def test_xapi_00153_consistent_through_on_every_statements_get_answer(xapi: Xapi
         assert response.status_code == status
         assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z"), path
     assert "X-Experience-API-Consistent-Through" not in xapi.post("statements", json={}).headers
+
+
+def test_consistent_through_lets_a_waiting_client_move_on(xapi: Xapi) -> None:
+    """ADL's suite (helper.genDelay) polls until Consistent-Through reaches its request time, for at most
+    10 x (Date - Consistent-Through): with the latest stored time after a quiet spell it waited 10 s, 40 s, 109 s..."""
+    xapi.store(statement())
+    time.sleep(0.3)
+    asked = datetime.now(timezone.utc)
+    for path in ("statements", f"statements?statementId={uuid.uuid4()}", "statements?limit=x"):
+        header = xapi.get(path).headers["X-Experience-API-Consistent-Through"]
+        through = datetime.fromisoformat(header.replace("Z", "+00:00"))
+        assert asked.timestamp() - 0.001 <= through.timestamp() <= time.time(), (path, header)
 
 
 def test_xapi_00171_format_ids_keeps_only_identifiers(xapi: Xapi) -> None:
