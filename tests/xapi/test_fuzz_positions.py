@@ -10,6 +10,7 @@ import string
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -150,3 +151,20 @@ def test_random_json_in_any_position(xapi1: Xapi, place: tuple[str, tuple], valu
     version, path = place
     body = replaced(full_statement() if version == "1.0.3" else sub_statement(), path, value)
     _assert_clean(*_post(xapi1, version, body), f"{version} {path} = {value!r:.80}")
+
+
+def test_every_json_type_in_every_position_of_an_agent_parameter(xapi1: Xapi) -> None:
+    """The `agent` parameter of the document and agents resources goes through the same validator: a 400 naming
+    the parameter's field, or an answer, never a 5xx."""
+    failures = []
+    for path in paths(GROUP):
+        for value in VALUES:
+            agent = json.dumps(replaced(GROUP, path, value))
+            for resource, extra in (("agents", {}), ("agents/profile", {"profileId": "p"}),
+                                    ("activities/state", {"activityId": "http://example.com/a", "stateId": "s"})):
+                response = xapi1.get(f"{resource}?{urlencode({'agent': agent, **extra})}")
+                text = response.get_data(as_text=True)
+                if response.status_code not in (200, 400, 404) or (
+                        response.status_code == 400 and not text.startswith("agent")):
+                    failures.append((resource, path, repr(value)[:40], response.status_code, text[:120]))
+    assert failures == []
