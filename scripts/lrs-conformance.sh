@@ -13,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BACKEND=${1:-postgresql}; [ $# -gt 0 ] && shift
-RUNS=${*:-master:1.0.3 backcompat:2.0.0}
+SUITE_RUNS=${*:-master:1.0.3 backcompat:2.0.0}
 RUN=${LRS_CONFORMANCE_RUN:-}
 for candidate in "$ROOT/../shared/lrs-conformance/run.sh" "$ROOT/../../shared/lrs-conformance/run.sh"; do
   [ -z "$RUN" ] && [ -x "$candidate" ] && RUN=$candidate
@@ -52,7 +52,7 @@ done
 curl -sf "http://127.0.0.1:$PORT/xapi/about" >/dev/null || { echo "the tool did not start"; cat "$WORK/gunicorn.log"; exit 2; }
 
 rc=0
-for run in $RUNS; do
+for run in $SUITE_RUNS; do
   echo "== $BACKEND, suite ${run%%:*}"
   SUITE=${run%%:*} "$RUN" "http://127.0.0.1:$PORT/xapi" "$KEY" "$SECRET" "${run#*:}" || rc=1
 done
