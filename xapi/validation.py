@@ -35,9 +35,9 @@ MIME_RE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?
 VERSION_RE = re.compile(r"^(1\.0(\.\d{1,12})?|2\.0(\.\d{1,12})?)\Z")  # stored in 16 characters
 CACHED_MAX_LENGTH = 512
 """Strings up to this length remember their verdict: a batch repeats the same IRIs and language tags."""
-MAX_IDENTIFIER_BYTES = 1000
-"""IRIs, mailto addresses, account names and document ids are index keys: PostgreSQL's B-tree entries hold about
-2,700 bytes, so one identifier is limited well below that (an account key holds two)."""
+MAX_IDENTIFIER_BYTES = 2048
+"""IRIs (activity, verb, openid...), mailto addresses, an account's homePage and name together, and document ids
+are index keys: PostgreSQL's B-tree entries hold about 2,700 bytes, so one identifier stays below that."""
 
 AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority",
@@ -120,9 +120,10 @@ def check_uuid(value: Any, path: str) -> str:
     return value
 
 
-def check_identifier_length(value: str, path: str) -> str:
+def check_identifier_length(value: str, path: str, what: str = "") -> str:
+    """`value` fits MAX_IDENTIFIER_BYTES in UTF-8 (counted only for strings that might not)."""
     if len(value) * 4 > MAX_IDENTIFIER_BYTES and len(value.encode("utf-8", "surrogatepass")) > MAX_IDENTIFIER_BYTES:
-        fail(path, f"must be at most {MAX_IDENTIFIER_BYTES} bytes long (UTF-8)")
+        fail(path, f"{what}must be at most {MAX_IDENTIFIER_BYTES} bytes long (UTF-8)")
     return value
 
 
@@ -272,7 +273,8 @@ class Validator:
             check_iri(item["homePage"], f"{path}.account.homePage")
             if "\x00" in _string(item["name"], f"{path}.account.name"):
                 fail(f"{path}.account.name", "must not contain NUL characters")
-            check_identifier_length(item["name"], f"{path}.account.name")
+            check_identifier_length(f"{item['homePage']}|{item['name']}", f"{path}.account", "homePage and name "
+                                    "together ")
         return True
 
     # verb, object ------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ that the LRS once failed, each restated over HTTP; the suite's requirement ids a
 from __future__ import annotations
 
 import json
+import random
+import string
 import time
 import uuid
 from datetime import datetime, timezone
@@ -138,3 +140,21 @@ def test_numbers_beyond_a_double_are_400_naming_the_field(xapi: Xapi) -> None:
         response = xapi.post("statements", data=body.replace(': 1}', f": {literal}}}"), content_type="application/json")
         assert response.status_code == 400 and "out of range" in response.get_data(as_text=True)
     assert xapi.get("statements").get_json()["statements"] == []
+
+
+def test_identifiers_up_to_2048_bytes_are_stored_longer_ones_are_400(xapi: Xapi) -> None:
+    """Identifiers are index keys; random (incompressible) ones at the limit fit one PostgreSQL B-tree entry."""
+    noise = "".join(random.Random(11).choices(string.ascii_letters + string.digits, k=2100))
+    activity = "http://example.com/" + noise[:2048 - 19]
+    account = {"homePage": "http://example.com/", "name": noise[:2048 - 20]}
+    body = statement(actor={"account": account}, object={"id": activity})
+    assert len(activity.encode()) == 2048 and len(f"{account['homePage']}|{account['name']}") == 2048
+    xapi.store(body)
+    assert xapi.get(f"statements?activity={activity}").get_json()["statements"][0]["id"] == body["id"]
+    for bad, path in ((statement(object={"id": activity + "x"}), "statement.object.id"),
+                      (statement(actor={"account": dict(account, name=account["name"] + "x")}),
+                       "statement.actor.account"),
+                      (statement(verb={"id": activity.replace("example", "exampl\u00e9")}), "statement.verb.id")):
+        response = xapi.post("statements", json=bad)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and text.startswith(path) and "2048 bytes" in text, text
