@@ -8,7 +8,8 @@
 # defaults: postgresql, master:1.0.3 backcompat:2.0.0 (e.g. `sqlite master:2.0.0` runs only master's 2.0 tests).
 # PostgreSQL: a throw-away database on MIRCO_TEST_POSTGRES_URL's server (default
 # postgresql://postgres@127.0.0.1:5432/test). The suite runner is ../shared/lrs-conformance/run.sh
-# (LRS_CONFORMANCE_RUN overrides it). Exit status: 0 only when both versions pass every test.
+# (LRS_CONFORMANCE_RUN overrides it). Exit status: 0 only when every run passes every test and the tool logged
+# no traceback; 2 when the tool or the runner cannot be started.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
