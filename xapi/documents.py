@@ -40,11 +40,13 @@ class Document:
 
 @dataclass(frozen=True)
 class Preconditions:
-    """If-Match / If-None-Match as sent (None when absent); `require` makes an unconditional overwrite a 409."""
+    """If-Match / If-None-Match as sent (None when absent); `require_for_overwrite` makes an unconditional
+    overwrite a 409, `require_for_create` an unconditional creation a 400."""
 
     if_match: str | None = None
     if_none_match: str | None = None
     require_for_overwrite: bool = False
+    require_for_create: bool = False
 
 
 def is_json(content_type: str) -> bool:
@@ -68,9 +70,12 @@ def check_preconditions(existing: Document | None, pre: Preconditions) -> None:
         tags = _tags(pre.if_none_match)
         if "*" in tags or existing.etag in tags:
             raise PreconditionFailed("If-None-Match: the document already exists")
-    if (existing is not None and pre.require_for_overwrite and pre.if_match is None
-            and pre.if_none_match is None):
+    unconditional = pre.if_match is None and pre.if_none_match is None
+    if existing is not None and pre.require_for_overwrite and unconditional:
         raise Conflict("the document exists: send If-Match with its ETag (or If-None-Match: *) to change it")
+    if existing is None and pre.require_for_create and unconditional:
+        raise BadRequest("send If-None-Match: * to create this document (or If-Match with the ETag of the one "
+                         "you mean to replace)")
 
 
 def get(session: Session, key: DocumentKey, doc_id: str) -> Document | None:
@@ -93,7 +98,8 @@ def put(session: Session, key: DocumentKey, doc_id: str, content_type: str, cont
     """Create or replace (PUT), or merge JSON objects (POST, `merge=True`)."""
     existing = get(session, key, doc_id)
     check_preconditions(existing, Preconditions(pre.if_match, pre.if_none_match,
-                                                pre.require_for_overwrite and not merge))
+                                                pre.require_for_overwrite and not merge,
+                                                pre.require_for_create and not merge))
     if merge and existing is not None:  # POST to a missing document stores it as it is, like PUT
         content_type, content = _merged(existing, content_type, content)
     document = Document(content_type, content, etag_of(content), now_us())

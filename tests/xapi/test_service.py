@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.xapi.conftest import statement
 from xapi import admin, storage
 from xapi.builders import Choice, CourseStatements, Learner
 from xapi.errors import Conflict, InvalidStatement
-from xapi.service import (StatementQuery, query_statements, statements_by_activity, statements_by_actor,
-                          statements_by_registration, store_statements)
+from xapi.clock import now_us
+from xapi.service import (StatementQuery, consistent_through, query_statements, statements_by_activity,
+                          statements_by_actor, statements_by_registration, store_statements)
 from xapi.vocabulary import Verb
 
 BASE = "https://mirco.example.org/xapi/activities"
@@ -182,3 +184,69 @@ def test_definitions_equal_only_to_python_are_both_kept(lrs_app) -> None:  # typ
         stored = session.scalars(select(storage.activity_definition.c.definition)
                                  .where(storage.activity_definition.c.activity_id == activity)).all()
     assert sorted(json.dumps(json.loads(text)["extensions"][ext]) for text in stored) == ["1", "true"]
+
+
+def _stored_at_or_before(session, moment: int) -> int:  # type: ignore[no-untyped-def]
+    return session.execute(select(func.count()).where(storage.statement.c.stored_us <= moment)).scalar()
+
+
+def test_consistent_through_is_now_when_no_writer_is_busy(lrs_app) -> None:  # type: ignore[no-untyped-def]
+    """Not the latest stored time: a client waiting for `now - Consistent-Through` to shrink would wait forever."""
+    db = lrs_app.extensions["mirco"].db
+    with db.sessions() as session:
+        before = now_us()
+        assert consistent_through(session) >= before - 1  # nothing stored yet
+    with db.transaction() as session:
+        store_statements(session, [statement()])
+    time.sleep(0.2)
+    with db.sessions() as session:
+        latest = session.execute(select(func.max(storage.statement.c.stored_us))).scalar()
+        before = now_us()
+        through = consistent_through(session)
+        assert through >= before - 1 > latest + 150_000
+        assert through <= now_us()
+
+
+def test_consistent_through_holds_while_writers_are_busy(lrs_app) -> None:  # type: ignore[no-untyped-def]
+    """The header's promise, checked against concurrent writers that keep their transaction (and the writer lock)
+    open for a while after stamping: once a reader is told T, no statement stored at or before T appears later."""
+    db = lrs_app.extensions["mirco"].db
+    errors: list[BaseException] = []
+    done = threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(12):
+                with db.transaction() as session:
+                    store_statements(session, [statement()])
+                    time.sleep(0.02)  # stamped, not yet committed
+                time.sleep(0.005)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            while not done.is_set():
+                with db.sessions() as session:
+                    through = consistent_through(session)
+                    seen.append((through, _stored_at_or_before(session, through)))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer) for _ in range(3)]
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in writers + readers:
+        thread.start()
+    for thread in writers:
+        thread.join(120)
+    done.set()
+    for thread in readers:
+        thread.join(30)
+    assert errors == []
+    assert len(seen) > 20
+    with db.sessions() as session:
+        assert _stored_at_or_before(session, now_us()) == 36
+        late = [(through, count, final) for through, count in seen
+                if (final := _stored_at_or_before(session, through)) != count]
+    assert late == []

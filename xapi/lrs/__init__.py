@@ -11,7 +11,7 @@ import hmac
 from typing import Callable
 
 from flask import Blueprint, Response, request
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xapi import clients, service
@@ -27,6 +27,7 @@ ALLOWED_HEADERS = ("Content-Type, Content-Length, Authorization, If-Match, If-No
                    "X-Experience-API-Version, X-Experience-API-Consistent-Through, X-Requested-With")
 EXPOSED_HEADERS = ("ETag, Last-Modified, Cache-Control, Content-Type, Content-Length, WWW-Authenticate, "
                    "X-Experience-API-Version, X-Experience-API-Consistent-Through")
+PROGRAM_LIMIT_EXCEEDED = "54000"  # PostgreSQL: e.g. an index entry beyond a B-tree page's third
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
 
 # resource path -> (scopes to read, scopes to write)
@@ -140,6 +141,11 @@ def _in_transaction(ctx: LrsContext, work: Callable[[Session], Response]) -> Res
                 raise
         except (DataError, UnicodeEncodeError) as exc:
             return _error(400, f"the database cannot store this value: {str(exc).splitlines()[0][:200]}")
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != PROGRAM_LIMIT_EXCEEDED:
+                raise
+            return _error(400, "the identifiers of this request (activityId, agent, document id...) are too long "
+                               "together to be indexed; use shorter ones")
     raise AssertionError("unreachable")
 
 

@@ -10,6 +10,7 @@ from jwt.exceptions import InvalidSignatureError, PyJWTError
 
 from xapi.errors import InvalidStatement
 from xapi.service import same_content
+from xapi.validation import Validator
 from xapi.vocabulary import SIGNATURE_USAGE_TYPE
 
 ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -32,6 +33,7 @@ def verify(statement: dict, token: bytes, path: str) -> None:
         raise InvalidStatement(f"{path}: JWS algorithm must be one of {', '.join(ALGORITHMS)}")
     if not isinstance(payload, dict):
         raise InvalidStatement(f"{path}: JWS payload must be a statement object")
+    Validator("2.0.0").statement(payload, f"{path}: JWS payload")  # then it compares like a stored statement
     unsigned = dict(statement)
     rest = [a for a in statement.get("attachments", []) if a.get("usageType") != SIGNATURE_USAGE_TYPE]
     if rest:
@@ -43,6 +45,8 @@ def verify(statement: dict, token: bytes, path: str) -> None:
     if not same_content(payload, unsigned):
         raise InvalidStatement(f"{path}: JWS payload does not match the statement")
     chain = header.get("x5c")
+    if chain is not None and not (isinstance(chain, list) and chain and isinstance(chain[0], str)):
+        raise InvalidStatement(f"{path}: x5c must be an array of base64 DER certificates")
     if chain:
         try:
             cert = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
