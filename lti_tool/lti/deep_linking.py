@@ -21,7 +21,7 @@ MAX_ITEMS = 50
 SCORE_MAXIMUM = 100
 
 
-def _choices(lang: str | None) -> list[dict]:
+def _choices(lang: str | None, platform_pk: int) -> list[dict]:
     """Every pickable item: a course, each module, each lesson (value = course[/module[/lesson]])."""
     items = []
     for course in app_state().catalogue:
@@ -33,7 +33,7 @@ def _choices(lang: str | None) -> list[dict]:
                 items.append({"value": f"{course.id}/{module.id}/{lesson.id}", "label": lesson.title.get(lang),
                               "level": 2, "graded": False})
     items.extend({"value": PACKAGE_PREFIX + package_id, "label": title, "level": 0, "graded": True}
-                 for package_id, title in imported_packages(app_state().db))
+                 for package_id, title in imported_packages(app_state().db, platform_pk))
     return items
 
 
@@ -45,14 +45,15 @@ def picker():  # type: ignore[no-untyped-def]
         abort(400, description=_l("Content is picked from the platform's 'add activity' flow (deep linking)."))
     with app_state().db.sessions() as session:
         settings = session.get(LtiLaunch, launch.launch_id).deep_linking or {}
-    return render_template("lti/deep_link_picker.html", launch=launch, items=_choices(launch.locale),
+    return render_template("lti/deep_link_picker.html", launch=launch, items=_choices(launch.locale, launch.platform_pk),
                            multiple=settings.get("accept_multiple") not in (False, "false"))
 
 
-def _resource(value: str, lang: str | None) -> DeepLinkResource | None:
-    """The ltiResourceLink for a picked value, or None when the value names nothing in the catalogue."""
+def _resource(value: str, lang: str | None, platform_pk: int) -> DeepLinkResource | None:
+    """The ltiResourceLink for a picked value, or None when the value names nothing in the catalogue (or a package
+    this platform may not use)."""
     if value.startswith(PACKAGE_PREFIX):
-        title = dict(imported_packages(app_state().db)).get(value[len(PACKAGE_PREFIX):])
+        title = dict(imported_packages(app_state().db, platform_pk)).get(value[len(PACKAGE_PREFIX):])
         return _graded(DeepLinkResource().set_url(tool_url("lti.launch")).set_title(title)
                        .set_custom_params({"course": value}), title, value) if title else None
     parts = value.split("/")
@@ -90,7 +91,7 @@ def respond():  # type: ignore[no-untyped-def]
     picked = request.form.getlist("item")[:MAX_ITEMS + 1]
     if len(picked) > MAX_ITEMS:
         abort(400, description=_l("Pick at most %(count)d items at once.", count=MAX_ITEMS))
-    resources = [_resource(value, launch.locale) for value in picked]
+    resources = [_resource(value, launch.locale, launch.platform_pk) for value in picked]
     if not picked or any(r is None for r in resources):
         abort(400, description=_l("Pick at least one item from the list (unknown items are refused)."))
     state = app_state()
