@@ -13,7 +13,8 @@
   var pendingNav = null;   // adl.nav.request the SCO set before Terminate
   var leaving = false;     // the player itself is unloading the SCO (menu, buttons): ignore its nav request
   var bridge = null;       // the CrossFrameLMS serving the current SCO's runtime
-  var SEED = "mirco-cmi:"; // scorm-content-bridge.js reads the runtime's first state from the frame's name
+  var runtime = null;      // its scorm-again API
+  var SEED = "mirco-cmi:"; // scorm-content-bridge.js reads the runtime's first state from its frame's name
   var MAX_VALUE = 65536;   // the longest SCORM 2004 value (suspend_data: 64000 characters)
 
   function wellFormed(data) {  // a CrossFrameAPI call: {messageId, method, params: [strings or numbers]}
@@ -46,10 +47,25 @@
 
   function say(text) { status.textContent = text || ""; }
 
-  function blank() {  // let the current SCO unload (and finish with its own runtime) before the next one starts
+  /* The player leaves a SCO that has not finished itself: what the SCO says while it unloads comes from a
+     document that is gone (no source to check: dropped), so the runtime ends the session here, suspended, with
+     everything the SCO had set (its place and suspend_data are kept for the next session). */
+  function finishRuntime() {
+    if (!runtime || !runtime.isInitialized() || runtime.isTerminated()) return;
+    if (config.version === "scorm12") {
+      runtime.LMSSetValue("cmi.core.exit", "suspend");
+      runtime.LMSFinish("");
+    } else {
+      runtime.SetValue("cmi.exit", "suspend");
+      runtime.Terminate("");
+    }
+  }
+
+  function blank() {  // let the current SCO unload (its session ended by finishRuntime) before the next one starts
     return new Promise(function (done) {
       if (frame.getAttribute("src") === "about:blank") return done();
       leaving = true;
+      finishRuntime();
       frame.addEventListener("load", function () { leaving = false; done(); }, {once: true});
       frame.src = "about:blank";
     });
@@ -103,8 +119,12 @@
     var api = config.version === "scorm12" ? new Scorm12API(settings) : new Scorm2004API(settings);
     api.loadFromJSON(body.cmi, "");
     if (bridge) bridge.destroy();
+    runtime = api;
     bridge = new CrossFrameLMS(api, "*", {rateLimit: 5000});  // "*": a sandboxed frame's origin cannot be named
-    frame.name = SEED + JSON.stringify(seedOf(api));
+    var fresh = frame.cloneNode(false);  // a frame's name is read when it is created: a new frame per session
+    fresh.name = SEED + JSON.stringify(seedOf(api));
+    frame.replaceWith(fresh);
+    frame = fresh;
     if (config.version !== "scorm12") {
       api.on("SetValue.adl.nav.request", function (element, value) { pendingNav = value; });
       api.on("Terminate", function () {
@@ -140,6 +160,10 @@
     frame.addEventListener("load", function () { if (frame.src.indexOf("about:blank") === 0 || !current) sync(); });
     window.addEventListener("pagehide", function () { navigator.sendBeacon(config.syncUrl); });
   }
+
+  /* The whole page goes away (tab closed): the SCO's own Terminate, a message posted while it unloads, would
+     arrive after this page has gone; end the session here with what the runtime holds (suspended). */
+  window.addEventListener("pagehide", function () { leaving = true; finishRuntime(); });
 
   document.querySelectorAll("[data-sco]").forEach(function (button) {
     button.addEventListener("click", function () { request("choice", Number(button.getAttribute("data-sco"))); });

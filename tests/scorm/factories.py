@@ -158,7 +158,7 @@ SEQUENCED_SCO = """<!doctype html><html><head><meta charset="utf-8"><title>{name
 <button id="pass">Pass</button> <button id="fail">Fail</button> <button id="continue">Next</button>
 <button id="choose">Choose S3</button>
 <script>
-var api = window.parent.API_1484_11;
+var api = window.API_1484_11;  // SCORM discovery starts at the SCO's own window (the bridge defines it there)
 api.Initialize("");
 function finish(status, score, nav) {{
   api.SetValue("cmi.completion_status", "completed");
