@@ -6,6 +6,9 @@ sandboxed; the commit API needs the launch like every learner action.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
     url_for
 from markupsafe import escape
@@ -23,6 +26,8 @@ from xapi.errors import InvalidStatement
 
 bp = Blueprint("scorm_play", __name__, url_prefix="/scorm")
 MAX_COMMIT_BYTES = 2 * 1024 * 1024
+MAX_BRIDGED_BYTES = 8 * 1024 * 1024
+"""HTML pages up to this size get the API bridge (read into memory); larger ones are streamed as they are."""
 
 
 def _refusal(status: int, message: str) -> tuple[Response, int]:
@@ -147,8 +152,11 @@ def content(token: str, path: str):  # type: ignore[no-untyped-def]
         response = Response(f"{exc}: open the activity again from your course.", 403, mimetype="text/plain")
     else:
         folder = state.settings.packages_path / grant.package_id
-        if kind != "cmi5" and path.lower().endswith(HTML_SUFFIXES):
-            response = _bridged_page(folder, path, kind)
+        target = safe_join(str(folder), path)
+        if target is None or not os.path.isfile(target):
+            abort(404)
+        if kind != "cmi5" and path.lower().endswith(HTML_SUFFIXES) and os.path.getsize(target) <= MAX_BRIDGED_BYTES:
+            response = _bridged_page(Path(target), kind)
         else:
             response = send_from_directory(folder, path, max_age=300)
             response.headers["Cache-Control"] = "private, max-age=300"
@@ -156,16 +164,9 @@ def content(token: str, path: str):  # type: ignore[no-untyped-def]
     return response
 
 
-def _bridged_page(folder, path: str, kind: str) -> Response:  # type: ignore[no-untyped-def]
+def _bridged_page(page_file: Path, kind: str) -> Response:
     """An HTML page of a SCORM package with the API bridge first in its head (scorm-again's CrossFrameAPI)."""
-    target = safe_join(str(folder), path)
-    if target is None:
-        abort(404)
-    try:
-        with open(target, "rb") as handle:
-            page = handle.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        abort(404)
+    page = page_file.read_bytes()
     origin = escape(request.host_url.rstrip("/"))
     tags = (f'<script src="{url_for("static", filename="vendor/scorm-again/cross-frame-api.min.js")}"></script>'
             f'<script src="{url_for("static", filename="scorm-content-bridge.js")}" data-origin="{origin}" '

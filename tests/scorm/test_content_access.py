@@ -3,6 +3,7 @@ forged, expired, foreign or missing tokens are refused; every response is sandbo
 bridge first in their head."""
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -73,7 +74,21 @@ def test_non_html_files_are_served_as_they_are(client, importer, app, tmp_path):
     script.close()
     assert 'data-version="scorm2004"' in client.get(f"{base}/a.html").data.decode()
     assert client.get(f"{base}/missing.html").status_code == 404
+    assert client.get(f"{base}/content").status_code == 404  # a folder
+    assert client.get(f"{base}/a.html/x").status_code == 404
     assert client.get(f"{base}/").status_code == 404
+
+
+def test_a_huge_page_is_streamed_without_the_bridge(app, client, importer, tmp_path):
+    from lti_tool.views.scorm_player import MAX_BRIDGED_BYTES
+
+    huge = "<!doctype html><title>big</title><p>" + os.urandom(MAX_BRIDGED_BYTES // 2 + 1).hex()  # no zip bomb
+    package_id = importer(scorm12_package(tmp_path / "p.zip", extra={"one.html": huge})).package_id
+    launch = make_launch(app, LEARNER, "learner-3", {"course": f"pkg:{package_id}"}, link="L3")
+    answer = client.get(f"{content_base(client, launch, items_of(app, package_id)['I1'])}/one.html")
+    assert answer.status_code == 200 and len(answer.data) == len(huge) and b"scorm-content-bridge" not in answer.data
+    assert answer.headers["Content-Security-Policy"] == CONTENT_POLICY
+    answer.close()
 
 
 @pytest.mark.parametrize("page, expected", [
