@@ -138,8 +138,8 @@ def packages_validate(packages: tuple[Path, ...]) -> None:
 @click.option("--ignore-schema-errors", is_flag=True,
               help="Import although the manifest breaks the XML Schemas (structural problems still refuse).")
 @click.option("--platform", "platform_pk", type=int, default=None,
-              help="Import it as this platform's own package (see `mirco platforms list`); default: an administrator's "
-                   "package shared with every platform.")
+              help="Import it as this platform's own package (see `mirco platforms list`); default: an "
+                   "administrator's package shared with every platform.")
 def packages_import(package: Path, ignore_schema_errors: bool, platform_pk: int | None) -> None:
     """Import a SCORM 1.2 / 2004 or cmi5 package zip into the catalogue (all or nothing)."""
     state = app_state(current_app)

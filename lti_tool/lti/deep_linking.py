@@ -45,7 +45,8 @@ def picker():  # type: ignore[no-untyped-def]
         abort(400, description=_l("Content is picked from the platform's 'add activity' flow (deep linking)."))
     with app_state().db.sessions() as session:
         settings = session.get(LtiLaunch, launch.launch_id).deep_linking or {}
-    return render_template("lti/deep_link_picker.html", launch=launch, items=_choices(launch.locale, launch.platform_pk),
+    return render_template("lti/deep_link_picker.html", launch=launch,
+                           items=_choices(launch.locale, launch.platform_pk),
                            multiple=settings.get("accept_multiple") not in (False, "false"))
 
 

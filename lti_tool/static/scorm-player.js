@@ -41,7 +41,9 @@
       var item = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms))\.(\d+)\./.exec(key);
       if (item) counts[item[1]] = Math.max(counts[item[1]] || 0, Number(item[2]) + 1);
     });
-    ["cmi.objectives", "cmi.interactions"].forEach(function (list) { seed[list + "._count"] = String(counts[list] || 0); });
+    ["cmi.objectives", "cmi.interactions"].forEach(function (list) {
+      seed[list + "._count"] = String(counts[list] || 0);
+    });
     return seed;
   }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
     url_for
+from flask_babel import gettext as _
 from markupsafe import escape
 from werkzeug.security import safe_join
 
@@ -149,7 +150,8 @@ def content(token: str, path: str):  # type: ignore[no-untyped-def]
         grant = read_token(state.settings.secret_key, token)
         kind = granted_package(state.db, grant)
     except ContentRefused as exc:
-        response = Response(f"{exc}: open the activity again from your course.", 403, mimetype="text/plain")
+        response = Response(_("This content opens only from its activity: open the activity again from your "
+                              "course.") + f" ({exc})", 403, mimetype="text/plain")
     else:
         folder = state.settings.packages_path / grant.package_id
         target = safe_join(str(folder), path)

@@ -61,7 +61,8 @@ def two_platforms(app, client, tmp_path):  # type: ignore[no-untyped-def]
     """Teacher A uploads a package on platform A; teacher B has a launch on platform B. (package id, a, b)."""
     teacher_a = launch_on(app, A, INSTRUCTOR, "teacher-a")
     teacher_b = launch_on(app, B, INSTRUCTOR, "teacher-b")
-    assert upload(client, teacher_a, scorm12_package(tmp_path / "a.zip", title="Golf A").read_bytes()).status_code == 303
+    uploaded = upload(client, teacher_a, scorm12_package(tmp_path / "a.zip", title="Golf A").read_bytes())
+    assert uploaded.status_code == 303
     with app_state(app).db.sessions() as session:
         package_id = session.scalars(select(ScormPackage.id)).one()
     return package_id, teacher_a, teacher_b
