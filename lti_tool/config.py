@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+from urllib.parse import urlsplit
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class Settings:
     log_json: bool = False
     frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
     proxy_fix: int = 0
+    content_origin: str = ""  # a separate origin (scheme://host[:port]) serving imported package content
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,7 +138,20 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")
+    if settings.content_origin:
+        settings = dataclasses.replace(settings, content_origin=_content_origin(settings))
     return settings
+
+
+def _content_origin(settings: Settings) -> str:
+    """MIRCO_CONTENT_ORIGIN as `scheme://host[:port]`: an origin of its own, not the tool's."""
+    parts = urlsplit(settings.content_origin.strip().rstrip("/"))
+    tool = urlsplit(settings.base_url)
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment
+            or parts.username or (parts.scheme, parts.netloc) == (tool.scheme, tool.netloc)):
+        raise ConfigError("MIRCO_CONTENT_ORIGIN: expected an origin such as https://content.example.org, other "
+                          f"than the tool's own, got {settings.content_origin!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _instance_secret(instance_path: Path) -> str:

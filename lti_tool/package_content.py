@@ -22,10 +22,23 @@ from scorm.tenancy import visible_package
 
 SANDBOX = "allow-scripts allow-forms allow-popups"
 """No allow-same-origin: the package runs in an opaque origin (the frame's `sandbox` attribute says the same)."""
-CONTENT_POLICY = ("sandbox " + SANDBOX + "; default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
-                  "img-src 'self' data: blob: https:; media-src 'self' blob: https:; object-src 'none'; "
-                  "frame-ancestors 'self'")
+_SOURCES = ("default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; img-src 'self' data: blob: https:; "
+            "media-src 'self' blob: https:; object-src 'none'")
+CONTENT_POLICY = f"sandbox {SANDBOX}; {_SOURCES}; frame-ancestors 'self'"
 """Third-party SCOs use inline scripts and eval; the sandbox keeps them out of the tool's origin."""
+
+
+def sandbox_for(content_origin: str) -> str:
+    """The frame's sandbox: with a content origin of its own (MIRCO_CONTENT_ORIGIN) the package may keep that
+    origin (its storage and cookies work), which is never the tool's."""
+    return SANDBOX + " allow-same-origin" if content_origin else SANDBOX
+
+
+def content_policy(content_origin: str, tool_origin: str) -> str:
+    """The CSP of every package response: CONTENT_POLICY, or on a content origin of its own, framed by the tool."""
+    if not content_origin:
+        return CONTENT_POLICY
+    return f"sandbox {sandbox_for(content_origin)}; {_SOURCES}; frame-ancestors {tool_origin}"
 TOKEN_SECONDS = 2 * 3600
 """A content token lasts one sitting; the player asks for a new one each time it opens a SCO."""
 _SALT = "mirco.scorm-content"

@@ -52,7 +52,7 @@ class Links:
     """The URLs the playback hands out, made by the web layer (this module knows no Flask)."""
 
     content: Callable[[str, str], str]
-    """(package id, item href) -> the URL of the package file on this origin, the item's parameters kept."""
+    """(package id, item href) -> the absolute URL of the package file (a content token in it), parameters kept."""
     fetch: Callable[[int, str], str]
     """cmi5: (attempt id, nonce) -> the absolute one-time fetch URL of the AU's auth token."""
     back: str
@@ -402,7 +402,7 @@ def _launch_au(session: Session, settings: Settings, launch: LaunchContext, pack
     who = _cmi5_actor(settings, launch)
     template = context_template(session_id, au.get("courseId") or package.identifier)
     base = settings.base_url.rstrip("/")
-    url = launch_url(base + links.content(package.id, sco.href), endpoint=base + "/xapi/",
+    url = launch_url(links.content(package.id, sco.href), endpoint=base + "/xapi/",
                      fetch=links.fetch(attempt.id, nonce), registration=registration, actor=who,
                      activity_id=activity_id)
     data = launch_data(template, au, sco.mastery, links.back if own_window else None)

@@ -28,9 +28,11 @@
     });
   }
   /* Before CrossFrameLMS (registered later, at the same target): only the frame's current document, sandboxed
-     (origin "null"), with a well-formed call, reaches the runtime; anything else is dropped here. */
+     (origin "null", or the content origin MIRCO_CONTENT_ORIGIN), with a well-formed call, reaches the runtime;
+     anything else is dropped here. */
   window.addEventListener("message", function (event) {
-    if (event.source === frame.contentWindow && event.origin === "null" && bridge && wellFormed(event.data)) return;
+    if (event.source === frame.contentWindow && event.origin === config.contentOrigin && bridge &&
+        wellFormed(event.data)) return;
     event.stopImmediatePropagation();
   }, true);
 

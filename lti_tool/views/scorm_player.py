@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
-    url_for
+from flask import Blueprint, Flask, Response, abort, g, jsonify, redirect, render_template, request, \
+    send_from_directory, url_for
 from flask_babel import gettext as _
 from markupsafe import escape
 from werkzeug.security import safe_join
 
 from lti_tool.identity import LaunchContext, current_learner, require_launch
-from lti_tool.package_content import CONTENT_POLICY, HTML_SUFFIXES, SANDBOX, ContentGrant, ContentRefused, \
-    granted_package, inject_first, issue_token, read_token
+from lti_tool.package_content import HTML_SUFFIXES, ContentGrant, ContentRefused, content_policy, granted_package, \
+    inject_first, issue_token, read_token, sandbox_for
 from lti_tool.progress import NoContent
 from lti_tool.scorm_playback import Cmi5Unavailable, CommitRefused, Links, NoDelivery, cmi5_fetch, cmi5_sync, \
     navigate, package_id_of, player_page, record_commit, runtime_version
+from lti_tool.security_headers import content_security_policy, frame_ancestors, origin
 from lti_tool.state import app_state
 from scorm.sequencing import NavigationRefused
 from xapi.errors import InvalidStatement
@@ -43,21 +44,29 @@ def play():  # type: ignore[no-untyped-def]
         page = player_page(app_state().db, launch)
     except NoContent as exc:
         abort(404, description=str(exc))
+    content_origin = app_state().settings.content_origin
     config = {
         "version": page.version,
+        "contentOrigin": content_origin or "null",  # what the SCO's messages say they come from
         "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
         "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id) if page.cmi5 else None,
     }
-    return render_template("scorm/play.html", page=page, config=config, sandbox=SANDBOX)
+    response = Response(render_template("scorm/play.html", page=page, config=config,
+                                        sandbox=sandbox_for(content_origin)))
+    if content_origin:  # the tool's policy, and the frame may show the content origin
+        response.headers["Content-Security-Policy"] = (content_security_policy(frame_ancestors(), g.get("csp_nonce"))
+                                                       + f"; frame-src 'self' {content_origin}")
+    return response
 
 
 def _content_url(launch: LaunchContext, package_id: str, href: str) -> str:
-    """The URL of a package file under a content token for this launch; the item's parameters (`?a=1`, `#x`) stay
-    a query and a fragment."""
-    token = issue_token(app_state().settings.secret_key,
-                        ContentGrant(package_id, launch.resource_link_pk or 0, launch.user_pk))
+    """The absolute URL of a package file under a content token for this launch, on the content origin when there
+    is one; the item's parameters (`?a=1`, `#x`) stay a query and a fragment."""
+    settings = app_state().settings
+    token = issue_token(settings.secret_key, ContentGrant(package_id, launch.resource_link_pk or 0, launch.user_pk))
     cut = min([i for i in (href.find("?"), href.find("#")) if i >= 0], default=len(href))
-    return url_for("scorm_play.content", token=token, path=href[:cut]) + href[cut:]
+    return ((settings.content_origin or settings.base_url).rstrip("/")
+            + url_for("scorm_play.content", token=token, path=href[:cut]) + href[cut:])
 
 
 def _links(launch: LaunchContext) -> Links:
@@ -146,6 +155,8 @@ def content(token: str, path: str):  # type: ignore[no-untyped-def]
     """A package file, for the holder of a content token only, sandboxed (CSP `sandbox`: an opaque origin even
     as a top-level page). SCORM pages get the run-time API bridge injected before their own scripts."""
     state = app_state()
+    if state.settings.content_origin and not _on_content_origin():
+        abort(404)  # with a content origin, package files are never served on the tool's
     try:
         grant = read_token(state.settings.secret_key, token)
         kind = granted_package(state.db, grant)
@@ -162,16 +173,24 @@ def content(token: str, path: str):  # type: ignore[no-untyped-def]
         else:
             response = send_from_directory(folder, path, max_age=300)
             response.headers["Cache-Control"] = "private, max-age=300"
-    response.headers["Content-Security-Policy"] = CONTENT_POLICY
+    response.headers["Content-Security-Policy"] = content_policy(state.settings.content_origin, _tool_origin())
     return response
+
+
+def _tool_origin() -> str:
+    return origin(app_state().settings.base_url) or request.host_url.rstrip("/")
+
+
+def _on_content_origin() -> bool:
+    return request.host_url.rstrip("/") == app_state().settings.content_origin
 
 
 def _bridged_page(page_file: Path, kind: str) -> Response:
     """An HTML page of a SCORM package with the API bridge first in its head (scorm-again's CrossFrameAPI)."""
     page = page_file.read_bytes()
-    origin = escape(request.host_url.rstrip("/"))
+    tool = escape(_tool_origin())
     tags = (f'<script src="{url_for("static", filename="vendor/scorm-again/cross-frame-api.min.js")}"></script>'
-            f'<script src="{url_for("static", filename="scorm-content-bridge.js")}" data-origin="{origin}" '
+            f'<script src="{url_for("static", filename="scorm-content-bridge.js")}" data-origin="{tool}" '
             f'data-version="{runtime_version(kind)}"></script>')
     response = Response(inject_first(page, tags), mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
@@ -187,6 +206,15 @@ def _packages_open_their_player():  # type: ignore[no-untyped-def]
     return None
 
 
+def _content_origin_serves_content_only():  # type: ignore[no-untyped-def]
+    """On the content origin (MIRCO_CONTENT_ORIGIN) only package files and the static files they load."""
+    if app_state().settings.content_origin and _on_content_origin() and \
+            request.endpoint not in ("scorm_play.content", "static"):
+        abort(404)
+    return None
+
+
 def register_scorm_player(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request(_content_origin_serves_content_only)
     app.before_request(_packages_open_their_player)

@@ -25,14 +25,15 @@ def played(app, client, importer, tmp_path):  # type: ignore[no-untyped-def]
     return package_id, launch, content_base(client, launch, items_of(app, package_id)["I1"])
 
 
-def test_a_package_file_needs_the_token_of_the_launch(client, played):
+def test_a_package_file_needs_the_token_of_the_launch(app, client, played):
     package_id, launch, base = played
     page = client.get(f"{base}/one.html")
     assert page.status_code == 200 and page.headers["Content-Security-Policy"] == CONTENT_POLICY
     assert page.headers["Cache-Control"] == "private, no-store"
     html = page.data.decode()
     assert html.index("cross-frame-api.min.js") < html.index("scorm-content-bridge.js") < html.index("<title>")
-    assert 'data-version="scorm12"' in html and 'data-origin="http://localhost"' in html
+    tool_origin = app_state(app).settings.base_url.rstrip("/")  # the bridge posts to the tool's origin only
+    assert 'data-version="scorm12"' in html and f'data-origin="{tool_origin}"' in html
     # the old address (the package id alone), a made-up token, the launch id itself: refused
     for url in (f"/scorm/content/{package_id}/one.html", "/scorm/content/x/one.html",
                 f"/scorm/content/{launch}/one.html", f"/scorm/content/{'a' * 2000}/one.html"):
@@ -101,3 +102,15 @@ def test_a_huge_page_is_streamed_without_the_bridge(app, client, importer, tmp_p
 ])
 def test_the_bridge_goes_before_the_page_s_own_scripts(page, expected):
     assert expected in inject_first(page, "TAGS")
+
+
+@pytest.mark.parametrize("value", ["content.example.org", "ftp://content.example.org", "https://c.example.org/pkg",
+                                   "https://c.example.org?x", "https://user@c.example.org", "http://127.0.0.1:5000"])
+def test_a_content_origin_must_be_an_origin_of_its_own(value, tmp_path):
+    from lti_tool.config import ConfigError, load_settings
+
+    given = {"base_url": "http://127.0.0.1:5000", "instance_path": tmp_path, "secret_key": "s"}
+    with pytest.raises(ConfigError, match="MIRCO_CONTENT_ORIGIN"):
+        load_settings(given, environ={"MIRCO_CONTENT_ORIGIN": value})
+    assert load_settings(given, environ={
+        "MIRCO_CONTENT_ORIGIN": "https://content.example.org/"}).content_origin == "https://content.example.org"
