@@ -49,4 +49,3 @@ def test_hostile_sco_cannot_reach_the_tool(browser, scorm_again, tool, platform,
     assert top.evaluate("() => { try { return document.cookie; } catch (e) { return 'blocked'; } }") == "blocked"
     expect(top.locator("li[data-probe='reports']")).to_have_text("blocked")
     top.close()
-
