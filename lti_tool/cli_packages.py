@@ -20,7 +20,9 @@ from lti_tool.state import app_state
 from scorm.export import ExportError, default_name, export_course
 from scorm.formats import FORMATS, SCO_GRANULARITY, SEQUENCING
 from scorm.importer import PackageInUse, PackageRejected, import_package, remove_package
-from scorm.models import ScormPackage
+from lti_tool.models import LtiPlatform
+from scorm.models import ScormPackage, ScormPackageShare
+from scorm.tenancy import share
 from scorm.validate import validate_package
 
 
@@ -141,12 +143,18 @@ def packages_validate(packages: tuple[Path, ...]) -> None:
 @click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--ignore-schema-errors", is_flag=True,
               help="Import although the manifest breaks the XML Schemas (structural problems still refuse).")
-def packages_import(package: Path, ignore_schema_errors: bool) -> None:
+@click.option("--platform", "platform_pk", type=int, default=None,
+              help="Import it as this platform's own package (see `mirco platforms list`); default: an "
+                   "administrator's package shared with every platform.")
+def packages_import(package: Path, ignore_schema_errors: bool, platform_pk: int | None) -> None:
     """Import a SCORM 1.2 / 2004 or cmi5 package zip into the catalogue (all or nothing)."""
     state = app_state(current_app)
+    if platform_pk is not None:
+        _platform(platform_pk)
     try:
         result = import_package(package, state.settings.packages_path, state.db.transaction,
-                                schemas_dir=state.settings.scorm_schemas, ignore_schema_errors=ignore_schema_errors)
+                                schemas_dir=state.settings.scorm_schemas, ignore_schema_errors=ignore_schema_errors,
+                                owner_platform=platform_pk, shared=platform_pk is None)
     except PackageRejected as exc:
         click.echo(f"FAIL {package}: not imported, {len(exc.problems)} problem(s)", err=True)
         for problem in exc.problems:
@@ -155,15 +163,51 @@ def packages_import(package: Path, ignore_schema_errors: bool) -> None:
     click.echo(f"imported {package} as {result.package_id}: {result.title!r} ({result.kind}, {result.scos} "
                f"launchable item(s), {result.files} files)")
     click.echo(f"  {result.schema_note}")
+    click.echo(f"  owner: platform {platform_pk}" if platform_pk is not None else "  shared with every platform")
+
+
+def _platform(platform_pk: int) -> None:
+    with app_state(current_app).db.sessions() as session:
+        if session.get(LtiPlatform, platform_pk) is None:
+            raise click.UsageError(f"no registered platform {platform_pk} (see `mirco platforms list`)")
+
+
+def _audience(session, package: ScormPackage) -> str:  # type: ignore[no-untyped-def]
+    others = sorted(session.scalars(select(ScormPackageShare.platform_pk)
+                                    .where(ScormPackageShare.package_id == package.id)))
+    owner = f"platform {package.owner_platform}" if package.owner_platform is not None else "admin"
+    return owner + (", shared with all" if package.shared else "") + (
+        f", shared with platform(s) {', '.join(map(str, others))}" if others else "")
 
 
 @packages_group.command("list")
 def packages_list() -> None:
-    """List imported packages."""
+    """List imported packages, their owner and whom they are shared with."""
     state = app_state(current_app)
     with state.db.sessions() as session:
         for package in session.scalars(select(ScormPackage).order_by(ScormPackage.imported_at)):
-            click.echo(f"{package.id}  {package.kind:14} {len(package.scos):3} item(s)  {package.title}")
+            click.echo(f"{package.id}  {package.kind:14} {len(package.scos):3} item(s)  {package.title}  "
+                       f"[{_audience(session, package)}]")
+
+
+@packages_group.command("share")
+@click.argument("package_id")
+@click.option("--platform", "platform_pk", type=int, default=None, help="The platform to share it with.")
+@click.option("--all", "everyone", is_flag=True, help="Share it with every platform.")
+@click.option("--revoke", is_flag=True, help="Take the sharing back (the owner keeps its package).")
+def packages_share(package_id: str, platform_pk: int | None, everyone: bool, revoke: bool) -> None:
+    """Let another platform (or every one) list, deep-link and launch a package: an administrator's decision."""
+    if (platform_pk is None) == (not everyone):
+        raise click.UsageError("give either --platform ID or --all")
+    if platform_pk is not None:
+        _platform(platform_pk)
+    with app_state(current_app).db.transaction() as session:
+        package = session.get(ScormPackage, package_id[:64])
+        if package is None:
+            raise click.UsageError(f"no imported package {package_id[:64]!r} (see `mirco packages list`)")
+        share(session, package, platform_pk=platform_pk, everyone=everyone, revoke=revoke)
+        session.flush()
+        click.echo(f"{package.id}  {package.title}  [{_audience(session, package)}]")
 
 
 @packages_group.command("remove")

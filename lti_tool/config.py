@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+from urllib.parse import urlsplit
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class Settings:
     request_names: bool = True  # ask platforms for learners' names and e-mail (reports show them)
     roster_max_age_seconds: int = 300  # the reports read the course's members again (NRPS) when older than this
     roster_wait_seconds: int = 3  # how long a report page waits for that read before showing the last known list
+    content_origin: str = ""  # a separate origin (scheme://host[:port]) serving imported package content
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -147,7 +149,20 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.roster_max_age_seconds < 0 or not 0 <= settings.roster_wait_seconds <= 60:
         raise ConfigError(f"MIRCO_ROSTER_MAX_AGE_SECONDS (0 or more) / MIRCO_ROSTER_WAIT_SECONDS (0 to 60): got "
                           f"{settings.roster_max_age_seconds} / {settings.roster_wait_seconds}")
+    if settings.content_origin:
+        settings = dataclasses.replace(settings, content_origin=_content_origin(settings))
     return settings
+
+
+def _content_origin(settings: Settings) -> str:
+    """MIRCO_CONTENT_ORIGIN as `scheme://host[:port]`: an origin of its own, not the tool's."""
+    parts = urlsplit(settings.content_origin.strip().rstrip("/"))
+    tool = urlsplit(settings.base_url)
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment
+            or parts.username or (parts.scheme, parts.netloc) == (tool.scheme, tool.netloc)):
+        raise ConfigError("MIRCO_CONTENT_ORIGIN: expected an origin such as https://content.example.org, other "
+                          f"than the tool's own, got {settings.content_origin!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _instance_secret(instance_path: Path) -> str:

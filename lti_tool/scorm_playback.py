@@ -25,6 +25,7 @@ from lti_tool.models import OutboxMessage, utcnow
 from lti_tool.progress import AGS_SCORE, NoContent
 from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
+from scorm.tenancy import visible_package, visible_to
 from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree, parse_nav_request
 from scorm.cmi5_launch import (LAUNCH_DATA, OUTCOME_VERBS, au_outcome, context_template, launch_data, launch_url,
                                launched_statement, move_on_met, satisfied_statement)
@@ -51,7 +52,7 @@ class Links:
     """The URLs the playback hands out, made by the web layer (this module knows no Flask)."""
 
     content: Callable[[str, str], str]
-    """(package id, item href) -> the URL of the package file on this origin, the item's parameters kept."""
+    """(package id, item href) -> the absolute URL of the package file (a content token in it), parameters kept."""
     fetch: Callable[[int, str], str]
     """cmi5: (attempt id, nonce) -> the absolute one-time fetch URL of the AU's auth token."""
     back: str
@@ -85,10 +86,11 @@ class NoDelivery:
     be one the learner never asked for)."""
 
 
-def imported_packages(db: Database) -> list[tuple[str, str]]:
-    """(id, title) of every imported package, for the deep-linking picker."""
+def imported_packages(db: Database, platform_pk: int) -> list[tuple[str, str]]:
+    """(id, title) of every imported package this platform may link (scorm.tenancy), for the deep-linking picker."""
     with db.sessions() as session:
-        return [(p.id, p.title) for p in session.scalars(select(ScormPackage).order_by(ScormPackage.title))]
+        return [(p.id, p.title) for p in session.scalars(select(ScormPackage).where(visible_to(platform_pk))
+                                                          .order_by(ScormPackage.title))]
 
 
 def package_id_of(launch: LaunchContext) -> str | None:
@@ -102,8 +104,8 @@ def runtime_version(kind: str) -> str:
 
 def linked_package(session: Session, launch: LaunchContext) -> ScormPackage:
     package_id = package_id_of(launch)
-    package = session.get(ScormPackage, package_id) if package_id else None
-    if package is None or launch.resource_link_pk is None:
+    package = visible_package(session, package_id, launch.platform_pk) if package_id else None
+    if package is None or launch.resource_link_pk is None:  # another platform's package: as if it did not exist
         raise NoContent("This activity is not linked to an imported SCORM package.")
     return package
 
@@ -400,7 +402,7 @@ def _launch_au(session: Session, settings: Settings, launch: LaunchContext, pack
     who = _cmi5_actor(settings, launch)
     template = context_template(session_id, au.get("courseId") or package.identifier)
     base = settings.base_url.rstrip("/")
-    url = launch_url(base + links.content(package.id, sco.href), endpoint=base + "/xapi/",
+    url = launch_url(links.content(package.id, sco.href), endpoint=base + "/xapi/",
                      fetch=links.fetch(attempt.id, nonce), registration=registration, actor=who,
                      activity_id=activity_id)
     data = launch_data(template, au, sco.mastery, links.back if own_window else None)

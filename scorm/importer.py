@@ -56,8 +56,12 @@ def _sha256(path: Path) -> str:
 
 def import_package(zip_path: Path, store: Path, transaction: Callable[[], AbstractContextManager[Session]], *,
                    source_name: str | None = None, schemas_dir: Path | None = None,
-                   limits: ZipLimits = ZipLimits(), ignore_schema_errors: bool = False) -> ImportResult:
-    """Import `zip_path` into `store` (Settings.packages_path) and the database, or raise PackageRejected."""
+                   limits: ZipLimits = ZipLimits(), ignore_schema_errors: bool = False,
+                   owner_platform: int | None = None, owner_context: int | None = None,
+                   shared: bool = False) -> ImportResult:
+    """Import `zip_path` into `store` (Settings.packages_path) and the database, or raise PackageRejected.
+    `owner_platform` is the importing instructor's platform (None: an administrator's package); `shared` makes it
+    visible to every platform (an administrator's decision, scorm.tenancy)."""
     report = validate_package(zip_path, schemas_dir, limits)
     name = source_name or zip_path.name
     manifest = report.manifest
@@ -75,7 +79,9 @@ def import_package(zip_path: Path, store: Path, transaction: Callable[[], Abstra
         raise PackageRejected(refusals or report.all_problems)
     digest = _sha256(zip_path)
     with transaction() as session:
-        existing = session.scalar(select(ScormPackage).where(ScormPackage.sha256 == digest))
+        existing = session.scalar(select(ScormPackage).where(  # the same owner only: never name another's package
+            ScormPackage.sha256 == digest, ScormPackage.owner_platform.is_(None) if owner_platform is None
+            else ScormPackage.owner_platform == owner_platform).limit(1))
     if existing is not None:
         raise PackageRejected([Problem(name, None, f"already imported as package {existing.id} "
                                                    f"({existing.title!r})")])
@@ -97,6 +103,7 @@ def import_package(zip_path: Path, store: Path, transaction: Callable[[], Abstra
                 version=manifest.version[:100], default_organization=manifest.default_organization[:255],
                 organizations=manifest.organizations, source_name=name[:255], sha256=digest, file_count=len(files),
                 byte_size=size, schema_note=report.schema_note, sequencing=manifest.sequencing or None,
+                owner_platform=owner_platform, owner_context=owner_context, shared=shared,
                 scos=[ScormSco(organization=item.organization[:255], identifier=item.identifier[:255],
                                parent=item.parent[:255] if item.parent else None, title=item.title, href=item.href,
                                scorm_type=item.scorm_type[:10], mastery=item.mastery, position=item.position,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, \
+    false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -41,16 +42,33 @@ class ScormPackage(Base):
     default_organization: Mapped[str] = mapped_column(String(255), default="")
     organizations: Mapped[dict] = mapped_column(JSON, default=dict)
     source_name: Mapped[str] = mapped_column(String(255))
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    """Unique per owner (scorm.importer checks it): two platforms may import the same zip, each its own copy."""
     file_count: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
     schema_note: Mapped[str] = mapped_column(Text, default="")
     sequencing: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
     """SCORM 2004: organization id -> its activity tree with IMS Simple Sequencing (scorm.sequencing_read)."""
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    owner_platform: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True, default=None)
+    """The LTI platform (its primary key) whose instructor imported the package; None for an administrator's
+    (`mirco packages import`, and every package imported before owners were recorded)."""
+    owner_context: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    """The platform course (LTI context primary key) it was uploaded from, for the record."""
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Every platform may use it: an administrator's decision (`mirco packages share PACKAGE --all`)."""
 
     scos: Mapped[list[ScormSco]] = relationship(back_populates="package", order_by="ScormSco.position",
                                                 cascade="all, delete-orphan")
+
+
+class ScormPackageShare(Base):
+    """An administrator shared a package with one more platform (`mirco packages share PACKAGE --platform ID`)."""
+
+    __tablename__ = "scorm_package_share"
+
+    package_id: Mapped[str] = mapped_column(ForeignKey("scorm_package.id", ondelete="CASCADE"), primary_key=True)
+    platform_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class ScormSco(Base):

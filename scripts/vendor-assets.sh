@@ -12,4 +12,5 @@ vendor() {  # vendor PACKAGE DEST FILE...
 }
 
 # SCORM 1.2 / 2004 runtime (LMS side): the LTI player of imported packages and the browser tests of exports.
-vendor scorm-again lti_tool/static/vendor/scorm-again dist/scorm12.min.js dist/scorm2004.min.js
+vendor scorm-again lti_tool/static/vendor/scorm-again dist/scorm12.min.js dist/scorm2004.min.js \
+  dist/cross-frame-api.min.js dist/cross-frame-lms.min.js

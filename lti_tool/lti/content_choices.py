@@ -31,8 +31,9 @@ class Choice:
     lesson_id: str | None = None
 
 
-def content_choices(lang: str | None) -> list[Choice]:
-    """Every pickable item, in outline order (each course, then its modules, each module's lessons), packages last."""
+def content_choices(lang: str | None, platform_pk: int) -> list[Choice]:
+    """Every pickable item, in outline order (each course, then its modules, each module's lessons), then the
+    packages this platform may use (its own and those an administrator shared: scorm.tenancy)."""
     items = []
     for course in app_state().catalogue:
         items.append(Choice(course.id, course.title.get(lang), 0, True, course.id))
@@ -41,16 +42,17 @@ def content_choices(lang: str | None) -> list[Choice]:
             items.extend(Choice(f"{course.id}/{module.id}/{lesson.id}", lesson.title.get(lang), 2, False, course.id,
                                 module.id, lesson.id) for lesson in module.lessons)
     items.extend(Choice(PACKAGE_PREFIX + package_id, title, 0, True, PACKAGE_PREFIX + package_id)
-                 for package_id, title in imported_packages(app_state().db))
+                 for package_id, title in imported_packages(app_state().db, platform_pk))
     return items
 
 
-def resolve(value: object, lang: str | None) -> Choice | None:
-    """The item a picked value names, or None when it names nothing in this installation (or is not text)."""
+def resolve(value: object, lang: str | None, platform_pk: int) -> Choice | None:
+    """The item a picked value names, or None when it names nothing in this installation, a package this platform
+    may not use, or is not text."""
     if not isinstance(value, str) or not value or len(value) > MAX_VALUE:
         return None
     if value.startswith(PACKAGE_PREFIX):
-        title = dict(imported_packages(app_state().db)).get(value[len(PACKAGE_PREFIX):])
+        title = dict(imported_packages(app_state().db, platform_pk)).get(value[len(PACKAGE_PREFIX):])
         return Choice(value, title, 0, True, value) if title is not None else None
     parts = value.split("/")
     course = app_state().catalogue.get(parts[0])
@@ -67,6 +69,6 @@ def resolve(value: object, lang: str | None) -> Choice | None:
                   module.id if module else None, lesson.id if lesson else None)
 
 
-def opens_content(course_id: str | None) -> bool:
-    """Whether a resource link's `course` names a curriculum or an imported package this installation has."""
-    return course_id is not None and resolve(course_id, None) is not None
+def opens_content(course_id: str | None, platform_pk: int) -> bool:
+    """Whether a resource link's `course` names a curriculum, or an imported package the platform may use."""
+    return course_id is not None and resolve(course_id, None, platform_pk) is not None

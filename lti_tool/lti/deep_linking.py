@@ -30,13 +30,15 @@ def picker():  # type: ignore[no-untyped-def]
         abort(400, description=_l("Content is picked from the platform's 'add activity' flow (deep linking)."))
     with app_state().db.sessions() as session:
         settings = session.get(LtiLaunch, launch.launch_id).deep_linking or {}
-    return render_template("lti/deep_link_picker.html", launch=launch, items=content_choices(content_lang()),
+    return render_template("lti/deep_link_picker.html", launch=launch,
+                           items=content_choices(content_lang(), launch.platform_pk),
                            multiple=settings.get("accept_multiple") not in (False, "false"))
 
 
-def _resource(value: str, lang: str | None) -> DeepLinkResource | None:
-    """The ltiResourceLink for a picked value, or None when the value names nothing in the catalogue."""
-    choice = resolve(value, lang)
+def _resource(value: str, lang: str | None, platform_pk: int) -> DeepLinkResource | None:
+    """The ltiResourceLink for a picked value, or None when the value names nothing in the catalogue (or a package
+    this platform may not use)."""
+    choice = resolve(value, lang, platform_pk)
     if choice is None:
         return None
     custom = {"course": choice.course_id}
@@ -59,7 +61,7 @@ def respond():  # type: ignore[no-untyped-def]
     picked = request.form.getlist("item")[:MAX_ITEMS + 1]
     if len(picked) > MAX_ITEMS:
         abort(400, description=_l("Pick at most %(count)d items at once.", count=MAX_ITEMS))
-    resources = [_resource(value, content_lang()) for value in picked]
+    resources = [_resource(value, content_lang(), launch.platform_pk) for value in picked]
     if not picked or any(r is None for r in resources):
         abort(400, description=_l("Pick at least one item from the list (unknown items are refused)."))
     state = app_state()

@@ -1,7 +1,9 @@
 /* The LMS side of an imported SCORM package: one scorm-again runtime per SCO session, created before the SCO
    loads in the frame, committing to the tool (which turns the CMI data into xAPI statements and the grade).
    Which SCO opens is the server's decision (SCORM 2004 sequencing): the menu, the Continue / Previous buttons
-   and the SCO's own adl.nav.request all become navigation requests to /scorm/session. */
+   and the SCO's own adl.nav.request all become navigation requests to /scorm/session.
+   The SCO runs in a sandboxed frame (an opaque origin): it reaches the runtime only through postMessage, answered
+   by scorm-again's CrossFrameLMS after the guard below has checked who sent the message and what it is. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("scorm-config").textContent);
@@ -10,13 +12,64 @@
   var current = null;      // the SCO (primary key) in the frame
   var pendingNav = null;   // adl.nav.request the SCO set before Terminate
   var leaving = false;     // the player itself is unloading the SCO (menu, buttons): ignore its nav request
+  var bridge = null;       // the CrossFrameLMS serving the current SCO's runtime
+  var runtime = null;      // its scorm-again API
+  var SEED = "mirco-cmi:"; // scorm-content-bridge.js reads the runtime's first state from its frame's name
+  var MAX_VALUE = 65536;   // the longest SCORM 2004 value (suspend_data: 64000 characters)
+
+  function wellFormed(data) {  // a CrossFrameAPI call: {messageId, method, params: [strings or numbers]}
+    if (!data || typeof data !== "object" || typeof data.messageId !== "string" || !data.messageId ||
+        data.messageId.length > 100 || typeof data.method !== "string") return false;
+    if (data.isHeartbeat !== undefined) return data.isHeartbeat === true && data.method === "__heartbeat__";
+    if (!CrossFrameLMS.ALLOWED_METHODS.has(data.method) || !Array.isArray(data.params) || data.params.length > 2)
+      return false;
+    return data.params.every(function (p) {
+      return (typeof p === "string" && p.length <= MAX_VALUE) || (typeof p === "number" && isFinite(p));
+    });
+  }
+  /* Before CrossFrameLMS (registered later, at the same target): only the frame's current document, sandboxed
+     (origin "null", or the content origin MIRCO_CONTENT_ORIGIN), with a well-formed call, reaches the runtime;
+     anything else is dropped here. */
+  window.addEventListener("message", function (event) {
+    if (event.source === frame.contentWindow && event.origin === config.contentOrigin && bridge &&
+        wellFormed(event.data)) return;
+    event.stopImmediatePropagation();
+  }, true);
+
+  function seedOf(api) {  // what CrossFrameAPI answers before its first round trip: the loaded CMI, and counts
+    var flat = api.getFlattenedCMI(), seed = {}, counts = {};
+    Object.keys(flat).forEach(function (key) {
+      if (typeof flat[key] === "string") seed[key] = flat[key];
+      var item = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms))\.(\d+)\./.exec(key);
+      if (item) counts[item[1]] = Math.max(counts[item[1]] || 0, Number(item[2]) + 1);
+    });
+    ["cmi.objectives", "cmi.interactions"].forEach(function (list) {
+      seed[list + "._count"] = String(counts[list] || 0);
+    });
+    return seed;
+  }
 
   function say(text) { status.textContent = text || ""; }
 
-  function blank() {  // let the current SCO unload (and finish with its own runtime) before the next one starts
+  /* The player leaves a SCO that has not finished itself: what the SCO says while it unloads comes from a
+     document that is gone (no source to check: dropped), so the runtime ends the session here, suspended, with
+     everything the SCO had set (its place and suspend_data are kept for the next session). */
+  function finishRuntime() {
+    if (!runtime || !runtime.isInitialized() || runtime.isTerminated()) return;
+    if (config.version === "scorm12") {
+      runtime.LMSSetValue("cmi.core.exit", "suspend");
+      runtime.LMSFinish("");
+    } else {
+      runtime.SetValue("cmi.exit", "suspend");
+      runtime.Terminate("");
+    }
+  }
+
+  function blank() {  // let the current SCO unload (its session ended by finishRuntime) before the next one starts
     return new Promise(function (done) {
-      if (!frame.contentWindow || frame.contentWindow.location.href === "about:blank") return done();
+      if (frame.getAttribute("src") === "about:blank") return done();
       leaving = true;
+      finishRuntime();
       frame.addEventListener("load", function () { leaving = false; done(); }, {once: true});
       frame.src = "about:blank";
     });
@@ -49,7 +102,7 @@
     current = body.sco;
     pendingNav = null;
     if (config.version === "cmi5") {  // the AU talks to the LRS itself; the tool reads its statements back
-      window.API = undefined; window.API_1484_11 = undefined;
+      if (bridge) { bridge.destroy(); bridge = null; }
       markCurrent();
       if (body.ownWindow) {  // cmi5 launchMethod OwnWindow: not in a frame; the AU returns here (returnURL)
         var opened = window.open(body.url, "_blank");  // still within the click's activation (fetch is quick)
@@ -67,13 +120,16 @@
     }
     var settings = {lmsCommitUrl: body.commitUrl, autocommit: true, autocommitSeconds: 20,
                     dataCommitFormat: "json", terminateCommitParam: "terminate", logLevel: 4};
-    window.API = undefined; window.API_1484_11 = undefined;
     var api = config.version === "scorm12" ? new Scorm12API(settings) : new Scorm2004API(settings);
     api.loadFromJSON(body.cmi, "");
-    if (config.version === "scorm12") {
-      window.API = api;
-    } else {
-      window.API_1484_11 = api;
+    if (bridge) bridge.destroy();
+    runtime = api;
+    bridge = new CrossFrameLMS(api, "*", {rateLimit: 5000});  // "*": a sandboxed frame's origin cannot be named
+    var fresh = frame.cloneNode(false);  // a frame's name is read when it is created: a new frame per session
+    fresh.name = SEED + JSON.stringify(seedOf(api));
+    frame.replaceWith(fresh);
+    frame = fresh;
+    if (config.version !== "scorm12") {
       api.on("SetValue.adl.nav.request", function (element, value) { pendingNav = value; });
       api.on("Terminate", function () {
         var nav = pendingNav;
@@ -108,6 +164,10 @@
     frame.addEventListener("load", function () { if (frame.src.indexOf("about:blank") === 0 || !current) sync(); });
     window.addEventListener("pagehide", function () { navigator.sendBeacon(config.syncUrl); });
   }
+
+  /* The whole page goes away (tab closed): the SCO's own Terminate, a message posted while it unloads, would
+     arrive after this page has gone; end the session here with what the runtime holds (suspended). */
+  window.addEventListener("pagehide", function () { leaving = true; finishRuntime(); });
 
   document.querySelectorAll("[data-sco]").forEach(function (button) {
     button.addEventListener("click", function () { request("choice", Number(button.getAttribute("data-sco"))); });

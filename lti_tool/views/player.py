@@ -61,7 +61,7 @@ def start():  # type: ignore[no-untyped-def]
     """The linked content's outline; a lesson link opens that lesson directly. An activity that opens no content
     yet asks its instructor to choose some, and tells its learners to come back later."""
     launch = current_learner()
-    if not opens_content(launch.course_id):
+    if not opens_content(launch.course_id, launch.platform_pk):
         return _not_linked(launch)
     launch, scope = _scope()
     if launch.lesson_id:
@@ -77,7 +77,7 @@ def start():  # type: ignore[no-untyped-def]
 def _not_linked(launch: LaunchContext) -> str:
     may_choose = launch.is_instructor and launch.resource_link_pk is not None
     return render_template("player/not_linked.html", launch=launch, may_choose=may_choose,
-                           items=content_choices(content_lang()) if may_choose else [])
+                           items=content_choices(content_lang(), launch.platform_pk) if may_choose else [])
 
 
 @bp.post("/content")
@@ -88,12 +88,12 @@ def choose_content():  # type: ignore[no-untyped-def]
     launch = current_learner()
     if launch.resource_link_pk is None:
         abort(400, description=_l("This launch has no activity to choose content for."))
-    choice = resolve(request.form.get("item"), content_lang())
+    choice = resolve(request.form.get("item"), content_lang(), launch.platform_pk)
     if choice is None:
         abort(400, description=_l("Pick one item from the list (unknown items are refused)."))
     with app_state().db.transaction() as session:
         link = session.get(LtiResourceLink, launch.resource_link_pk)
-        if opens_content(link.course_id):
+        if opens_content(link.course_id, launch.platform_pk):
             abort(409, description=_l("This activity already opens content; it was not changed."))
         link.course_id, link.module_id, link.lesson_id = choice.course_id, choice.module_id, choice.lesson_id
     return redirect(url_for("player.start", launch=launch.launch_id), 303)

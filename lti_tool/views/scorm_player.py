@@ -1,27 +1,35 @@
-"""Imported SCORM packages inside the platform: the player page (scorm-again as the runtime, the SCO in a frame),
-the session/commit API it calls, and the package files.
+"""Imported SCORM packages inside the platform: the player page (scorm-again as the runtime, the SCO in a
+sandboxed frame that reaches it over postMessage), the session/commit API it calls, and the package files.
 
-Package files are served under the package's random 128-bit id without a launch check (a SCO's relative links
-cannot carry the launch id); the commit API needs the launch like every learner action.
+Package files are served only under a content token the player received for this launch (lti_tool.package_content),
+sandboxed; the commit API needs the launch like every learner action.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
-    url_for
+import os
+from pathlib import Path
 
-from lti_tool.identity import current_learner, require_launch
+from flask import Blueprint, Flask, Response, abort, g, jsonify, redirect, render_template, request, \
+    send_from_directory, url_for
+from flask_babel import gettext as _
+from markupsafe import escape
+from werkzeug.security import safe_join
+
+from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.package_content import HTML_SUFFIXES, ContentGrant, ContentRefused, content_policy, granted_package, \
+    inject_first, issue_token, read_token, sandbox_for
 from lti_tool.progress import NoContent
 from lti_tool.scorm_playback import Cmi5Unavailable, CommitRefused, Links, NoDelivery, cmi5_fetch, cmi5_sync, \
-    navigate, package_id_of, player_page, record_commit
+    navigate, package_id_of, player_page, record_commit, runtime_version
+from lti_tool.security_headers import content_security_policy, frame_ancestors, origin
 from lti_tool.state import app_state
 from scorm.sequencing import NavigationRefused
 from xapi.errors import InvalidStatement
 
 bp = Blueprint("scorm_play", __name__, url_prefix="/scorm")
 MAX_COMMIT_BYTES = 2 * 1024 * 1024
-CONTENT_POLICY = ("default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; img-src 'self' data: blob: https:; "
-                  "media-src 'self' blob: https:; object-src 'none'; frame-ancestors 'self'")
-"""Third-party SCOs use inline scripts and eval; they may only talk to this origin and be framed by the player."""
+MAX_BRIDGED_BYTES = 8 * 1024 * 1024
+"""HTML pages up to this size get the API bridge (read into memory); larger ones are streamed as they are."""
 
 
 def _refusal(status: int, message: str) -> tuple[Response, int]:
@@ -36,26 +44,37 @@ def play():  # type: ignore[no-untyped-def]
         page = player_page(app_state().db, launch)
     except NoContent as exc:
         abort(404, description=str(exc))
+    content_origin = app_state().settings.content_origin
     config = {
         "version": page.version,
+        "contentOrigin": content_origin or "null",  # what the SCO's messages say they come from
         "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
         "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id) if page.cmi5 else None,
     }
-    return render_template("scorm/play.html", page=page, config=config)
+    response = Response(render_template("scorm/play.html", page=page, config=config,
+                                        sandbox=sandbox_for(content_origin)))
+    if content_origin:  # the tool's policy, and the frame may show the content origin
+        response.headers["Content-Security-Policy"] = (content_security_policy(frame_ancestors(), g.get("csp_nonce"))
+                                                       + f"; frame-src 'self' {content_origin}")
+    return response
 
 
-def _content_url(package_id: str, href: str) -> str:
-    """The URL of a package file; the item's parameters (`?a=1`, `#x`) stay a query and a fragment."""
+def _content_url(launch: LaunchContext, package_id: str, href: str) -> str:
+    """The absolute URL of a package file under a content token for this launch, on the content origin when there
+    is one; the item's parameters (`?a=1`, `#x`) stay a query and a fragment."""
+    settings = app_state().settings
+    token = issue_token(settings.secret_key, ContentGrant(package_id, launch.resource_link_pk or 0, launch.user_pk))
     cut = min([i for i in (href.find("?"), href.find("#")) if i >= 0], default=len(href))
-    return url_for("scorm_play.content", package_id=package_id, path=href[:cut]) + href[cut:]
+    return ((settings.content_origin or settings.base_url).rstrip("/")
+            + url_for("scorm_play.content", token=token, path=href[:cut]) + href[cut:])
 
 
-def _links(launch_id: str) -> Links:
+def _links(launch: LaunchContext) -> Links:
     base = app_state().settings.base_url.rstrip("/")
-    return Links(content=_content_url,
+    return Links(content=lambda package_id, href: _content_url(launch, package_id, href),
                  fetch=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view", attempt_id=attempt,
                                                              nonce=nonce),
-                 back=base + url_for("scorm_play.play", launch=launch_id))
+                 back=base + url_for("scorm_play.play", launch=launch.launch_id))
 
 
 @bp.post("/session/<int:sco_pk>")
@@ -68,7 +87,7 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
     state = app_state()
     nav = request.args.get("nav", "choice")
     try:
-        opened = navigate(state.db, state.settings, launch, nav, _links(launch.launch_id),
+        opened = navigate(state.db, state.settings, launch, nav, _links(launch),
                           current=request.args.get("from", type=int), target=sco_pk if nav == "choice" else None)
     except NoContent as exc:
         return _refusal(404, str(exc))
@@ -131,12 +150,50 @@ def commit(attempt_id: int):  # type: ignore[no-untyped-def]
     return jsonify(result=True, errorCode=0)
 
 
-@bp.get("/content/<package_id>/<path:path>")
-def content(package_id: str, path: str):  # type: ignore[no-untyped-def]
-    if len(package_id) != 32 or not package_id.isalnum():
-        abort(404)
-    response = send_from_directory(app_state().settings.packages_path / package_id, path, max_age=300)
-    response.headers["Content-Security-Policy"] = CONTENT_POLICY
+@bp.get("/content/<token>/<path:path>")
+def content(token: str, path: str):  # type: ignore[no-untyped-def]
+    """A package file, for the holder of a content token only, sandboxed (CSP `sandbox`: an opaque origin even
+    as a top-level page). SCORM pages get the run-time API bridge injected before their own scripts."""
+    state = app_state()
+    if state.settings.content_origin and not _on_content_origin():
+        abort(404)  # with a content origin, package files are never served on the tool's
+    try:
+        grant = read_token(state.settings.secret_key, token)
+        kind = granted_package(state.db, grant)
+    except ContentRefused as exc:
+        response = Response(_("This content opens only from its activity: open the activity again from your "
+                              "course.") + f" ({exc})", 403, mimetype="text/plain")
+    else:
+        folder = state.settings.packages_path / grant.package_id
+        target = safe_join(str(folder), path)
+        if target is None or not os.path.isfile(target):
+            abort(404)
+        if kind != "cmi5" and path.lower().endswith(HTML_SUFFIXES) and os.path.getsize(target) <= MAX_BRIDGED_BYTES:
+            response = _bridged_page(Path(target), kind)
+        else:
+            response = send_from_directory(folder, path, max_age=300)
+            response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["Content-Security-Policy"] = content_policy(state.settings.content_origin, _tool_origin())
+    return response
+
+
+def _tool_origin() -> str:
+    return origin(app_state().settings.base_url) or request.host_url.rstrip("/")
+
+
+def _on_content_origin() -> bool:
+    return request.host_url.rstrip("/") == app_state().settings.content_origin
+
+
+def _bridged_page(page_file: Path, kind: str) -> Response:
+    """An HTML page of a SCORM package with the API bridge first in its head (scorm-again's CrossFrameAPI)."""
+    page = page_file.read_bytes()
+    tool = escape(_tool_origin())
+    tags = (f'<script src="{url_for("static", filename="vendor/scorm-again/cross-frame-api.min.js")}"></script>'
+            f'<script src="{url_for("static", filename="scorm-content-bridge.js")}" data-origin="{tool}" '
+            f'data-version="{runtime_version(kind)}"></script>')
+    response = Response(inject_first(page, tags), mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -149,6 +206,15 @@ def _packages_open_their_player():  # type: ignore[no-untyped-def]
     return None
 
 
+def _content_origin_serves_content_only():  # type: ignore[no-untyped-def]
+    """On the content origin (MIRCO_CONTENT_ORIGIN) only package files and the static files they load."""
+    if app_state().settings.content_origin and _on_content_origin() and \
+            request.endpoint not in ("scorm_play.content", "static"):
+        abort(404)
+    return None
+
+
 def register_scorm_player(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request(_content_origin_serves_content_only)
     app.before_request(_packages_open_their_player)

@@ -27,12 +27,13 @@
       return {stateId: stateId, activityId: this.activityId, agent: JSON.stringify(this.actor), registration: this.registration};
     },
     token: async function () {  // the fetch URL answers once; a reload of the same launch reuses the token
-      var cacheKey = "mirco-cmi5:" + params.get("fetch");
-      var cached = window.sessionStorage.getItem(cacheKey);
+      var cacheKey = "mirco-cmi5:" + params.get("fetch"), storage = null;
+      try { storage = window.sessionStorage; } catch (e) { /* a sandboxed frame (opaque origin) has no storage */ }
+      var cached = storage && storage.getItem(cacheKey);
       if (cached) return cached;
       var answer = await (await fetch(params.get("fetch"), {method: "POST"})).json();
       if (!answer["auth-token"]) throw new Error("cmi5 fetch URL refused: " + JSON.stringify(answer));
-      window.sessionStorage.setItem(cacheKey, answer["auth-token"]);
+      if (storage) storage.setItem(cacheKey, answer["auth-token"]);
       return answer["auth-token"];
     },
     start: async function () {

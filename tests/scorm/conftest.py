@@ -66,10 +66,12 @@ def cli(cli_app) -> MircoRunner:
 @pytest.fixture
 def importer(app, schemas):  # type: ignore[no-untyped-def]
     """Imports a package zip into the test app's store and catalogue, checked against the official schemas as
-    `mirco packages import` checks it; keyword arguments go to scorm.importer.import_package."""
+    `mirco packages import` checks it (an administrator's package shared with every platform, unless
+    `owner_platform` is given); keyword arguments go to scorm.importer.import_package."""
     state = app.extensions["mirco"]
 
     def run(path: Path, **kwargs) -> ImportResult:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("shared", kwargs.get("owner_platform") is None)
         return import_package(path, state.settings.packages_path, state.db.transaction, schemas_dir=schemas,
                               **kwargs)
     return run

@@ -159,7 +159,7 @@ SEQUENCED_SCO = """<!doctype html><html><head><meta charset="utf-8"><title>{name
 <button id="pass">Pass</button> <button id="fail">Fail</button> <button id="continue">Next</button>
 <button id="choose">Choose S3</button>
 <script>
-var api = window.parent.API_1484_11;
+var api = window.API_1484_11;  // SCORM discovery starts at the SCO's own window (the bridge defines it there)
 api.Initialize("");
 function finish(status, score, nav) {{
   api.SetValue("cmi.completion_status", "completed");
@@ -218,3 +218,54 @@ def course_with_images(source: Path, target: Path) -> Path:
         body.write_text(body.read_text(encoding="utf-8") + "\n\n![A map](images/map%20š.png)\n\n"
                         "![Shared](../../media/shared.png)\n", encoding="utf-8")
     return target
+
+
+HOSTILE_SCO = """<!doctype html><html><head><meta charset="utf-8"><title>Hostile</title></head><body>
+<h1>Hostile</h1><ul id="out"></ul>
+<script>
+/* A package page that tries to reach the tool it is played from; each attempt writes what it got. */
+var results = {}, answered = {};
+function note(name, value) { results[name] = value; var li = document.createElement("li");
+  li.setAttribute("data-probe", name); li.textContent = String(value); document.getElementById("out").appendChild(li); }
+function probe(name, fn) { try { note(name, "read:" + String(fn()).slice(0, 80)); } catch (e) { note(name, "blocked"); } }
+probe("cookie", function () { return document.cookie; });
+probe("parent-document", function () { return window.parent.document.body.innerHTML; });
+probe("parent-location", function () { return window.parent.location.href; });
+probe("parent-api", function () { return typeof window.parent.API.LMSSetValue; });
+probe("storage", function () { return window.localStorage.length; });
+window.addEventListener("message", function (event) {
+  if (event.data && typeof event.data.messageId === "string") answered[event.data.messageId] = event.data;
+});
+var api = window.API || null;  // none when the page is opened on its own
+if (api) api.LMSInitialize("");
+function post(target, message) { try { target.postMessage(message, "*"); } catch (e) { /* ignore */ } }
+// forged calls to the player's runtime: methods outside the SCORM API, bad shapes, oversized values
+post(window.parent, {messageId: "forged-load", method: "loadFromJSON", params: [{core: {lesson_status: "passed"}}]});
+post(window.parent, {messageId: "forged-commit-url", method: "LMSSetValue",
+                     params: ["cmi.core.lesson_status", "passed", "extra"]});
+post(window.parent, {messageId: "forged-object", method: "LMSSetValue", params: ["cmi.core.lesson_status", {toString: 1}]});
+post(window.parent, {messageId: "forged-huge", method: "LMSSetValue", params: ["cmi.suspend_data", "x".repeat(70000)]});
+post(window.parent, {messageId: "forged-proto", method: "__proto__", params: []});
+post(window.parent, "LMSSetValue cmi.core.lesson_status passed");
+// the same call from another document (a frame inside this page) than the one the player opened
+var inner = document.createElement("iframe");
+inner.srcdoc = "<script>parent.parent.postMessage({messageId: 'forged-inner', method: 'LMSSetValue', " +
+               "params: ['cmi.core.lesson_status', 'passed']}, '*');<\\/script>";
+document.body.appendChild(inner);
+// a well-formed call of its own, which the player must answer (the channel works)
+post(window.parent, {messageId: "own-call", method: "LMSGetValue", params: ["cmi.core.student_id"]});
+fetch("/reports/", {credentials: "include"}).then(function (r) { return r.text().then(function (t) {
+  note("reports", "read:" + r.status + " " + t.slice(0, 40)); }); }, function () { note("reports", "blocked"); })
+  .then(function () { return new Promise(function (done) { setTimeout(done, 1500); }); })
+  .then(function () {
+    note("answered", Object.keys(answered).filter(function (id) { return id.indexOf("cfapi-") !== 0; }).sort().join(","));
+    if (api) { api.LMSSetValue("cmi.core.lesson_status", "incomplete"); api.LMSCommit(""); }
+    document.body.setAttribute("data-done", "1");
+  });
+</script></body></html>"""
+"""Its own SCORM calls are ordinary; everything else it tries must fail when played in the sandboxed player."""
+
+
+def hostile_package(target: Path) -> Path:
+    """A SCORM 1.2 package whose first SCO is HOSTILE_SCO."""
+    return scorm12_package(target, title="Hostile package", ident="hostile", extra={"one.html": HOSTILE_SCO})

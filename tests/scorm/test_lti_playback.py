@@ -109,6 +109,7 @@ def test_imported_package_played_over_lti(browser, scorm_again, tool, platform, 
     final.wait_ready()
     final.answer(mini_course.final_assessment, wrong=frozenset({"f1"}))
     final.exit()
+    until(lambda: [a for a in attempts(tool.app) if a.suspended])  # LMSFinish reached the runtime (postMessage)
     page.close()
     page, errors2 = launch(browser, platform, "link-pkg")
     page.locator("button[data-sco]", has_text="Final assessment").click()

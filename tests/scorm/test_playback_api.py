@@ -104,14 +104,23 @@ def test_player_page_lists_the_items_and_loads_the_runtime(client, package, lear
     assert b"vendor/scorm-again/scorm12.min.js" in page.data and b"Part one" in page.data
 
 
-def test_content_is_served_with_its_own_policy_and_no_traversal(client, package):
-    package_id = package[0]
-    page = client.get(f"/scorm/content/{package_id}/one.html")
+def content_base(client, launch: str, sco: int) -> str:
+    """The content URL prefix (with its token) the player receives when it opens `sco`."""
+    url = open_session(client, launch, sco)["url"]
+    return url[:url.rindex("/")]
+
+
+def test_content_is_served_with_its_own_policy_and_no_traversal(client, package, learner):
+    base = content_base(client, learner, package[1][0])
+    page = client.get(f"{base}/one.html")
     page.close()
-    assert page.status_code == 200 and "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
-    assert client.get(f"/scorm/content/{package_id}/../../secret_key").status_code == 404
-    assert client.get(f"/scorm/content/{package_id}/%2e%2e/%2e%2e/secret_key").status_code == 404
-    assert client.get("/scorm/content/..%2f..%2f/x").status_code == 404
+    policy = page.headers["Content-Security-Policy"]
+    assert page.status_code == 200 and "frame-ancestors 'self'" in policy
+    assert "sandbox allow-scripts allow-forms allow-popups;" in policy and "allow-same-origin" not in policy
+    assert client.get(f"{base}/../../secret_key").status_code == 404
+    assert client.get(f"{base}/%2e%2e/%2e%2e/secret_key").status_code == 404
+    assert client.get(f"{base}/..%2f..%2fsecret_key").status_code == 404
+    assert client.get("/scorm/content/..%2f..%2f/x").status_code == 403
 
 
 def test_lti_launch_of_a_package_link_opens_the_scorm_player(client, package, learner):
@@ -180,23 +189,25 @@ def test_imported_packages_can_be_picked_in_deep_linking(app, package):
     from lti_tool.lti.content_choices import content_choices
 
     with app.test_request_context():
-        values = {item.value: item for item in content_choices("en")}
+        values = {item.value: item for item in content_choices("en", 1)}
         picked = f"pkg:{package[0]}"
         assert values[picked].label == "Hand-made SCORM 1.2" and values[picked].graded
-        resource = deep_linking._resource(picked, "en").to_dict()
+        resource = deep_linking._resource(picked, "en", 1).to_dict()
         assert resource["custom"] == {"course": picked}
         assert resource["lineItem"]["resourceId"] == picked
-        assert deep_linking._resource("pkg:" + "0" * 32, "en") is None
+        assert deep_linking._resource("pkg:" + "0" * 32, "en", 1) is None
 
 
-def test_lesson_images_of_an_imported_export_are_served(client, importer, mini_course, tmp_path):
+def test_lesson_images_of_an_imported_export_are_served(app, client, importer, mini_course, tmp_path):
     from courses import load_course
     from tests.scorm.factories import course_with_images, export_zip
 
     course = load_course(course_with_images(mini_course.path, tmp_path / "course"))
     result = importer(export_zip(course, "scorm2004", tmp_path / "p.zip"))
+    launch = make_launch(app, LEARNER, "learner-1", {"course": f"pkg:{result.package_id}"})
+    base = content_base(client, launch, next(iter(items_of(app, result.package_id).values())))
     for path, size in (("media/modules/01-basics/images/map%20%C5%A1.png", 4), ("media/media/shared.png", 2)):
-        answer = client.get(f"/scorm/content/{result.package_id}/{path}")
+        answer = client.get(f"{base}/{path}")
         assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/png"
         assert int.from_bytes(answer.data[16:20], "big") == size  # the PNG's width
         answer.close()

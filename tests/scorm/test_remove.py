@@ -66,8 +66,20 @@ def test_cli_refuses_while_learners_have_attempts_and_force_keeps_statements(app
     assert "passed" in verbs and "terminated" in verbs
 
 
+def owned_by_platform_of(app, package_id: str, launch_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Make the package the own one of the launch's platform (as if its instructor had uploaded it)."""
+    from lti_tool.identity import load_launch
+
+    with app.test_request_context():
+        platform_pk = load_launch(launch_id).platform_pk
+    with app_state(app).db.transaction() as session:
+        row = session.get(ScormPackage, package_id)
+        row.owner_platform, row.shared = platform_pk, False
+
+
 def test_admin_page_removes_and_warns_about_attempts(app, client, package, tmp_path):
     teacher = make_launch(app, INSTRUCTOR, "teacher-1")
+    owned_by_platform_of(app, package, teacher)
     page = client.get(f"/admin/packages/?launch={teacher}").data.decode()
     assert f"/admin/packages/{package}/remove" in page
     played(app, client, package)
