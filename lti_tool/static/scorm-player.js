@@ -31,10 +31,10 @@
     });
   }
 
-  async function request(nav, target) {
+  async function request(nav, target, fresh) {
     await blank();
     var url = config.sessionUrl.replace("/session/0", "/session/" + (target || 0)) + "&nav=" + encodeURIComponent(nav) +
-              (current ? "&from=" + current : "");
+              (current ? "&from=" + current : "") + (fresh ? "&attempt=new" : "");
     var answer = await fetch(url, {method: "POST"});
     var body = await answer.json().catch(function () { return {error: answer.statusText}; });
     if (!answer.ok) { say(body.error); return; }
@@ -46,6 +46,7 @@
       return;
     }
     say("");
+    if (body.review) offerNewAttempt(body.sco);
     current = body.sco;
     pendingNav = null;
     if (config.version === "cmi5") {  // the AU talks to the LRS itself; the tool reads its statements back
@@ -93,6 +94,13 @@
                                                                   textContent: status.dataset.ownwindow});
     button.addEventListener("click", function () { request("choice", sco); });
     status.replaceChildren(button);
+  }
+
+  function offerNewAttempt(sco) {  // a finished attempt opened for review: a new one only when the learner asks
+    var button = Object.assign(document.createElement("button"), {type: "button",
+                                                                  textContent: status.dataset.newattempt});
+    button.addEventListener("click", function () { current = null; request("choice", sco, true); });
+    status.replaceChildren(document.createTextNode(status.dataset.review + " "), button);
   }
 
   function markCurrent() {

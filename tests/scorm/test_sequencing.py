@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.models import OutboxMessage
-from lti_tool.progress import AGS_SCORE
+from lti_tool.grading import AGS_SCORE
 from lti_tool.state import app_state
 from scorm.sequencing import LeafRecord, NavigationRefused, Tree, parse_nav_request
 from scorm.sequencing_read import SequencingReader, read_organization_tree

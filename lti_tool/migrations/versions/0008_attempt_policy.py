@@ -1,0 +1,31 @@
+"""Attempt policy: a resource link's grading method; quiz attempts numbered once per quiz and submission token.
+
+Revision ID: tool_0008
+Revises: tool_0005
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "tool_0008"
+down_revision = "tool_0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("lti_resource_link") as batch:
+        batch.add_column(sa.Column("grading", sa.String(length=10), nullable=True))
+    with op.batch_alter_table("quiz_attempt") as batch:
+        batch.add_column(sa.Column("token", sa.String(length=64), nullable=True))
+        batch.create_unique_constraint("uq_quiz_attempt_number", ["attempt_id", "quiz_id", "number"])
+        batch.create_unique_constraint("uq_quiz_attempt_token", ["attempt_id", "token"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("quiz_attempt") as batch:
+        batch.drop_constraint("uq_quiz_attempt_token", type_="unique")
+        batch.drop_constraint("uq_quiz_attempt_number", type_="unique")
+        batch.drop_column("token")
+    with op.batch_alter_table("lti_resource_link") as batch:
+        batch.drop_column("grading")
