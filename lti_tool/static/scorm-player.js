@@ -33,6 +33,7 @@
 
   async function request(nav, target, fresh) {
     await blank();
+    var asked = {nav: nav, target: target, from: current};
     var url = config.sessionUrl.replace("/session/0", "/session/" + (target || 0)) + "&nav=" + encodeURIComponent(nav) +
               (current ? "&from=" + current : "") + (fresh ? "&attempt=new" : "");
     var answer = await fetch(url, {method: "POST"});
@@ -46,7 +47,7 @@
       return;
     }
     say("");
-    if (body.review) offerNewAttempt(body.sco);
+    if (body.review) offerNewAttempt(asked);
     current = body.sco;
     pendingNav = null;
     if (config.version === "cmi5") {  // the AU talks to the LRS itself; the tool reads its statements back
@@ -96,10 +97,10 @@
     status.replaceChildren(button);
   }
 
-  function offerNewAttempt(sco) {  // a finished attempt opened for review: a new one only when the learner asks
-    var button = Object.assign(document.createElement("button"), {type: "button",
+  function offerNewAttempt(asked) {  // a finished attempt opened for review: a new one when the learner asks,
+    var button = Object.assign(document.createElement("button"), {type: "button",  // by the same request
                                                                   textContent: status.dataset.newattempt});
-    button.addEventListener("click", function () { current = null; request("choice", sco, true); });
+    button.addEventListener("click", function () { current = asked.from; request(asked.nav, asked.target, true); });
     status.replaceChildren(document.createTextNode(status.dataset.review + " "), button);
   }
 

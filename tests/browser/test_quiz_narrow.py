@@ -2,17 +2,13 @@
 drop-downs and long prompts (screenshots under test-artifacts/screenshots/quiz-narrow-*)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from lti_tool.state import app_state
 from tests.browser.conftest import screenshot
-from tests.conftest import FIXTURE_COURSES, empty_all_tables
-from tests.lti.conftest import Tool, build_tool, jwks_server, platform  # noqa: F401 (fixtures)
-from tests.lti.support import Server
-from tests.servers import free_port
+from tests.conftest import mini_course_with
+from tests.lti.conftest import platform, served_tool  # noqa: F401 (the platform fixture)
 
 pytestmark = pytest.mark.browser
 LONG = ("the Convention relating to the Status of Refugees, adopted on 28 July 1951 by the United Nations "
@@ -23,23 +19,14 @@ NO_SCROLL = "document.documentElement.scrollWidth <= document.documentElement.cl
 @pytest.fixture
 def tool(database_url: str, tmp_path: Path):
     """The tool with the mini course whose matching question has long targets and sources."""
-    courses = tmp_path / "courses"
-    shutil.copytree(FIXTURE_COURSES, courses)
-    quiz = courses / "mini-course/modules/01-basics/quiz.yaml"
-    quiz.write_text(quiz.read_text(encoding="utf-8")
-                    .replace('{id: p1, source: Refugee Convention, target: "1951"}',
-                             f'{{id: p1, source: "Refugee Convention ({LONG})", target: "1951: {LONG}"}}')
-                    .replace('{id: p2, source: Protocol, target: "1967"}',
-                             '{id: p2, source: Protocol, target: "1967: the Protocol relating to the Status of '
-                             'Refugees, which removed the geographic and temporal limits of the Convention"}'),
-                    encoding="utf-8")
-    port = free_port()
-    app = build_tool(database_url, tmp_path / "instance", port, courses_dirs=(courses,))
-    server = Server(app, port)
-    yield Tool(app, server.url)
-    server.close()
-    app_state(app).db.dispose()
-    empty_all_tables(database_url)
+    courses = mini_course_with(tmp_path / "courses", {
+        '{id: p1, source: Refugee Convention, target: "1951"}':
+            f'{{id: p1, source: "Refugee Convention ({LONG})", target: "1951: {LONG}"}}',
+        '{id: p2, source: Protocol, target: "1967"}':
+            '{id: p2, source: Protocol, target: "1967: the Protocol relating to the Status of Refugees, which '
+            'removed the geographic and temporal limits of the Convention"}'})
+    with served_tool(database_url, tmp_path / "instance", courses_dirs=(courses,)) as served:
+        yield served
 
 
 def test_quiz_and_result_fit_a_390_px_phone(page, tool, platform) -> None:  # noqa: F811

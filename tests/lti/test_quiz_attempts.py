@@ -3,7 +3,6 @@ questions, results in the order the learner saw the questions, attempt limits th
 submissions, Markdown in prompts, and the grade the platform keeps (the link's grading policy)."""
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -14,11 +13,9 @@ from sqlalchemy import func, select
 from lti_tool.lti.services import drain_scores
 from lti_tool.models import OutboxMessage, QuizAttempt
 from lti_tool.state import app_state
-from tests.conftest import FIXTURE_COURSES, empty_all_tables
-from tests.lti.conftest import Tool, build_tool
-from tests.lti.support import Server
+from tests.conftest import mini_course_with
+from tests.lti.conftest import served_tool
 from tests.lti.test_flow import launch_as
-from tests.servers import free_port
 
 QUIZ = "/play/quiz/m1-quiz"
 RIGHT = {"q-q1": "a", "q-q2": "true", "q-q3": ["a", "b"], "q-q4-p1": "p1", "q-q4-p2": "p2",
@@ -31,21 +28,12 @@ WRONG = {"q-q1": "b", "q-q2": "false", "q-q3": ["c"], "q-q4-p1": "p2", "q-q4-p2"
 def tool(database_url: str, tmp_path: Path):
     """The tool with the mini course, its module quiz allowing 3 attempts, shuffled, with Markdown in prompts and
     options (as docs/course-format.md allows)."""
-    courses = tmp_path / "courses"
-    shutil.copytree(FIXTURE_COURSES, courses)
-    quiz = courses / "mini-course/modules/01-basics/quiz.yaml"
-    quiz.write_text(quiz.read_text(encoding="utf-8")
-                    .replace("attempts: 2", "attempts: 3").replace("shuffle: false", "shuffle: true")
-                    .replace("prompt: Which are Convention grounds", "prompt: Which are **Convention grounds**")
-                    .replace("{id: a, text: Religion, correct: true}", "{id: a, text: '*Religion*', correct: true}"),
-                    encoding="utf-8")
-    port = free_port()
-    app = build_tool(database_url, tmp_path / "instance", port, courses_dirs=(courses,))
-    server = Server(app, port)
-    yield Tool(app, server.url)
-    server.close()
-    app_state(app).db.dispose()
-    empty_all_tables(database_url)
+    courses = mini_course_with(tmp_path / "courses", {
+        "attempts: 2": "attempts: 3", "shuffle: false": "shuffle: true",
+        "prompt: Which are Convention grounds": "prompt: Which are **Convention grounds**",
+        "{id: a, text: Religion, correct: true}": "{id: a, text: '*Religion*', correct: true}"})
+    with served_tool(database_url, tmp_path / "instance", courses_dirs=(courses,)) as served:
+        yield served
 
 
 def form_values(page) -> dict:  # type: ignore[no-untyped-def]

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import FIXTURE_COURSES, empty_all_tables, make_test_app
+from tests.conftest import empty_all_tables, make_test_app, mini_course_with
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path):
     """The report fixtures' app, its mini course with Markdown in a prompt and in an option."""
-    courses = tmp_path / "courses"
-    shutil.copytree(FIXTURE_COURSES, courses)
-    quiz = courses / "mini-course/modules/01-basics/quiz.yaml"
-    quiz.write_text(quiz.read_text(encoding="utf-8")
-                    .replace("prompt: Which article of the 1951", "prompt: Which **article** of the 1951")
-                    .replace("{id: b, text: Article 1F,", "{id: b, text: '*Article* 1F',"), encoding="utf-8")
+    courses = mini_course_with(tmp_path / "courses", {
+        "prompt: Which article of the 1951": "prompt: Which **article** of the 1951",
+        "{id: b, text: Article 1F,": "{id: b, text: '*Article* 1F',"})
     application = make_test_app(database_url, tmp_path / "instance", courses_dirs=(courses,))
     yield application
     application.extensions["mirco"].db.dispose()

@@ -4,7 +4,6 @@ grade follows the link's `grading` custom parameter (best by default)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
