@@ -73,3 +73,25 @@ def sanitize_html(html: str, rewrite_src: Callable[[str], str] | None = None) ->
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer", attribute_filter=attribute_filter,
     )
+
+
+def render_inline(text: str) -> str:
+    """Render one line of Markdown (a question prompt, an option, a feedback text) to safe inline HTML: emphasis,
+    code and links, no paragraph around it, so it fits in a legend, a label or a table cell."""
+    return sanitize_html(_parser().renderInline(text))
+
+
+def plain_text(text: str) -> str:
+    """A line of Markdown as the text a reader sees (for CSV/XLSX and xAPI): `**gender**` -> `gender`."""
+    words: list[str] = []
+    for token in _parser().parse(text):
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+            elif child.type == "image":
+                words.append(child.content)
+        if token.type == "paragraph_close" and words:
+            words.append(" ")
+    return "".join(words).strip()

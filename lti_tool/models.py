@@ -140,6 +140,8 @@ class LtiResourceLink(Base):
     lineitem_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     lineitems_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     ags_scopes: Mapped[list] = mapped_column(JSON, default=list)
+    grading: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """How attempts make the grade sent (custom parameter `grading`: best, last, first, average; lti_tool.grading)."""
 
 
 class LtiUser(Base):
@@ -232,6 +234,8 @@ class LessonView(Base):
 
 class QuizAttempt(Base):
     __tablename__ = "quiz_attempt"
+    __table_args__ = (UniqueConstraint("attempt_id", "quiz_id", "number", name="uq_quiz_attempt_number"),
+                      UniqueConstraint("attempt_id", "token", name="uq_quiz_attempt_token"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
@@ -242,6 +246,8 @@ class QuizAttempt(Base):
     max_points: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool] = mapped_column(Boolean)
     seconds: Mapped[int] = mapped_column(Integer, default=0)
+    token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The quiz form's one-time submission token: the same form sent twice records one attempt."""
 
 
 class QuizResponse(Base):

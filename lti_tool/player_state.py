@@ -15,7 +15,7 @@ from courses.model import Lesson, Module, Question, Quiz
 from lti_tool.db import Database
 from lti_tool.identity import LaunchContext
 from lti_tool.models import Attempt, LessonView, QuizAttempt, QuizResponse
-from lti_tool.progress import Scope
+from lti_tool.progress import Scope, stored_responses
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,16 @@ def load_progress(db: Database, launch: LaunchContext, scope: Scope) -> LearnerP
             progress=attempt.progress, completed=attempt.completed_at is not None, score_scaled=attempt.score_scaled,
             viewed=frozenset(v.lesson_id for v in views), last_lesson=views[-1].lesson_id if views else None,
             quizzes=quizzes)
+
+
+def submitted_responses(db: Database, launch: LaunchContext, quiz: Quiz, number: int) -> dict[str, Any] | None:
+    """The answers of this learner's attempt `number` at `quiz` on this link (None: no such attempt)."""
+    with db.sessions() as session:
+        found = session.scalar(
+            select(QuizAttempt.id).join(Attempt, Attempt.id == QuizAttempt.attempt_id)
+            .where(Attempt.user_pk == launch.user_pk, Attempt.resource_link_pk == launch.resource_link_pk,
+                   QuizAttempt.quiz_id == quiz.id, QuizAttempt.number == number))
+        return stored_responses(session, found) if found is not None else None
 
 
 def neighbours(scope: Scope, lesson_id: str) -> tuple[tuple[Module, Lesson] | None, tuple[Module, Lesson] | None]:

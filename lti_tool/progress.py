@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from courses.model import Course, Lesson, Module, Quiz, QuizResult
 from lti_tool.config import Settings
 from lti_tool.db import Database
+from lti_tool.grading import Outcome, combine, link_policy, queue_score
 from lti_tool.identity import LaunchContext
 from lti_tool.lrs import tool_authority
 from lti_tool.lti.records import get_or_create
-from lti_tool.models import Attempt, LessonView, OutboxMessage, QuizAttempt, QuizResponse, utcnow
+from lti_tool.models import Attempt, LessonView, QuizAttempt, QuizResponse, utcnow
 from xapi.builders import Choice, CourseStatements
 from xapi.service import store_statements
 from xapi.vocabulary import InteractionType
 
-AGS_SCORE = "ags_score"
 MAX_SECONDS_PER_ACTION = 4 * 3600  # a tab left open overnight is not study time
 MAX_BEACON_SECONDS = 600
 """The most one report of reading time may carry: the player reports every minute while the page is visible."""
@@ -41,6 +41,10 @@ class NotOpened(LookupError):
 
 class AttemptsExhausted(RuntimeError):
     """The quiz allows a fixed number of attempts and the learner has used them all."""
+
+
+class TokenOfAnotherQuiz(ValueError):
+    """A quiz form came back with the submission token of another quiz's recorded attempt (a forged form)."""
 
 
 @dataclass(frozen=True)
@@ -179,19 +183,39 @@ INTERACTION = {"single": InteractionType.CHOICE, "multiple": InteractionType.CHO
                "ordering": InteractionType.SEQUENCING, "fill_in": InteractionType.FILL_IN}
 
 
+class Submission(NamedTuple):
+    """A quiz submission as recorded: its grade, the learner's attempt at the link, the quiz attempt's number."""
+
+    result: QuizResult
+    attempt: Attempt
+    number: int
+
+
 def submit_quiz(db: Database, settings: Settings, launch: LaunchContext, scope: Scope, quiz: Quiz,
-                responses: Mapping[str, Any], *, seconds: int = 0) -> tuple[QuizResult, Attempt]:
-    """A learner submitted a quiz: grade it, keep every response, report it, queue the score for the platform."""
+                responses: Mapping[str, Any], *, seconds: int = 0, token: str | None = None) -> Submission:
+    """A learner submitted a quiz: grade it, keep every response, report it, queue the score for the platform.
+
+    Concurrent submissions of one learner queue on a lock of the learner's attempt row, so the count of quiz
+    attempts is read after the previous submission committed: a limit of 3 stores 3, however many race
+    (uq_quiz_attempt_number backs it). A `token` already recorded (the same form sent twice) records nothing
+    and answers the attempt it made."""
     result = quiz.grade(responses)
     with db.transaction() as session:
-        attempt = _attempt(session, launch, scope)
+        attempt = _locked_attempt(session, launch, scope)
+        if token is not None:
+            earlier = session.scalar(select(QuizAttempt).where(QuizAttempt.attempt_id == attempt.id,
+                                                               QuizAttempt.token == token))
+            if earlier is not None:
+                if earlier.quiz_id != quiz.id:
+                    raise TokenOfAnotherQuiz("This submission token was used for another quiz.")
+                return Submission(quiz.grade(stored_responses(session, earlier.id)), attempt, earlier.number)
         used = session.scalar(select(func.count()).select_from(QuizAttempt).where(
             QuizAttempt.attempt_id == attempt.id, QuizAttempt.quiz_id == quiz.id)) or 0
         if quiz.attempts and used >= quiz.attempts:
             raise AttemptsExhausted(f"You have used all {quiz.attempts} attempts at this quiz.")
         quiz_attempt = QuizAttempt(attempt_id=attempt.id, quiz_id=quiz.id, number=used + 1, submitted_at=utcnow(),
                                    points=result.points, max_points=result.max_points, passed=result.passed,
-                                   seconds=_clamp_seconds(seconds))
+                                   seconds=_clamp_seconds(seconds), token=token)
         session.add(quiz_attempt)
         session.flush()
         session.add_all([QuizResponse(quiz_attempt_id=quiz_attempt.id, question_id=q.id,
@@ -214,31 +238,49 @@ def submit_quiz(db: Database, settings: Settings, launch: LaunchContext, scope: 
                                                 title=dict(quiz.title.values), seconds=_clamp_seconds(seconds)))
         statements += _refresh(session, launch, attempt, scope, builder, force_score=True)
         store_statements(session, statements, authority=tool_authority(settings))
-        return result, attempt
+        return Submission(result, attempt, quiz_attempt.number)
+
+
+def _locked_attempt(session: Session, launch: LaunchContext, scope: Scope) -> Attempt:
+    """The learner's attempt, write-locked for the rest of the transaction (PostgreSQL: the row; SQLite: the
+    database, as the first write of the transaction) and read again after the lock was granted."""
+    attempt = _attempt(session, launch, scope)
+    session.execute(update(Attempt).where(Attempt.id == attempt.id).values(updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    session.refresh(attempt)
+    return attempt
+
+
+def stored_responses(session: Session, quiz_attempt_id: int) -> dict[str, Any]:
+    """The answers of a recorded quiz attempt, in the shapes `Quiz.grade` takes (unanswered questions left out)."""
+    return {question_id: response for question_id, response in session.execute(
+        select(QuizResponse.question_id, QuizResponse.response)
+        .where(QuizResponse.quiz_attempt_id == quiz_attempt_id)) if response is not None}
 
 
 def _refresh(session: Session, launch: LaunchContext, attempt: Attempt, scope: Scope, builder: CourseStatements,
              *, force_score: bool = False) -> list[dict]:
-    """Recompute progress and score; on completion (or a new quiz score) queue the score for the gradebook."""
+    """Recompute progress and score; on completion (or a new quiz score) queue the score for the gradebook.
+    Each quiz's attempts make its outcome by the link's grading policy (lti_tool.grading); the score is the
+    mean over the activity's quizzes."""
     session.flush()
     viewed = set(session.scalars(select(LessonView.lesson_id).where(LessonView.attempt_id == attempt.id)))
-    best: dict[str, float] = {}
-    passed: dict[str, bool] = {}
+    tries: dict[str, list[Outcome]] = {}
     for quiz_id, points, max_points, ok in session.execute(
             select(QuizAttempt.quiz_id, QuizAttempt.points, QuizAttempt.max_points, QuizAttempt.passed)
-            .where(QuizAttempt.attempt_id == attempt.id)):
-        scaled = points / max_points if max_points else 0.0
-        best[quiz_id] = max(best.get(quiz_id, 0.0), scaled)
-        passed[quiz_id] = passed.get(quiz_id, False) or ok
+            .where(QuizAttempt.attempt_id == attempt.id).order_by(QuizAttempt.number)):
+        tries.setdefault(quiz_id, []).append(Outcome(points / max_points if max_points else 0.0, True, ok))
     lessons = scope.lessons()
     quizzes = scope.quizzes()
-    done = sum(1 for _, lesson in lessons if lesson.id in viewed) + sum(1 for q in quizzes if q.id in best)
+    done = sum(1 for _, lesson in lessons if lesson.id in viewed) + sum(1 for q in quizzes if q.id in tries)
     total = len(lessons) + len(quizzes)
     attempt.progress = round(done / total, 4) if total else 1.0
     attempt.updated_at = utcnow()
-    if quizzes and best:
-        attempt.score_scaled = round(sum(best.get(q.id, 0.0) for q in quizzes) / len(quizzes), 4)
-        attempt.passed = all(passed.get(q.id, False) for q in quizzes)
+    if quizzes and tries:
+        policy = link_policy(session, launch.resource_link_pk)
+        outcomes = [combine(policy, tries.get(q.id, [])) for q in quizzes]
+        attempt.score_scaled = round(sum(o.value for o in outcomes if o) / len(quizzes), 4)
+        attempt.passed = all(o is not None and o.passed for o in outcomes)
     newly_completed = attempt.completed_at is None and done == total
     statements: list[dict] = []
     if newly_completed:
@@ -246,29 +288,14 @@ def _refresh(session: Session, launch: LaunchContext, attempt: Attempt, scope: S
         statements.append(builder.module_completed(scope.module.id, title=dict(scope.module.title.values),
                                                    seconds=attempt.seconds) if scope.module
                           else builder.course_completed(seconds=attempt.seconds))
-    if newly_completed or force_score:
-        queue_score(session, launch, attempt, scope)
+    if (newly_completed or force_score) and launch.resource_link_pk is not None:
+        complete = attempt.completed_at is not None
+        queue_score(session, launch, given=(attempt.score_scaled if attempt.score_scaled is not None else
+                                            (1.0 if complete else 0.0)) * 100,
+                    completed=complete, graded=complete or attempt.score_scaled is not None,
+                    label=(scope.module or scope.course).title.get(),
+                    resource_id=f"{scope.course.id}/{scope.module.id}" if scope.module else scope.course.id)
     return statements
-
-
-def queue_score(session: Session, launch: LaunchContext, attempt: Attempt, scope: Scope) -> None:
-    """Queue the attempt's score for the platform's gradebook (AGS); the worker sends it with retries."""
-    if launch.resource_link_pk is None:
-        return
-    complete = attempt.completed_at is not None
-    score = {
-        "userId": launch.user_sub,
-        "scoreGiven": round((attempt.score_scaled if attempt.score_scaled is not None else
-                             (1.0 if complete else 0.0)) * 100, 2),
-        "scoreMaximum": 100,
-        "activityProgress": "Completed" if complete else "InProgress",
-        "gradingProgress": "FullyGraded" if complete or attempt.score_scaled is not None else "Pending",
-        "timestamp": utcnow().isoformat(timespec="milliseconds"),
-    }
-    session.add(OutboxMessage(kind=AGS_SCORE, platform_id=launch.platform_pk, payload={
-        "resource_link_pk": launch.resource_link_pk, "score": score,
-        "label": (scope.module or scope.course).title.get(),
-        "resource_id": f"{scope.course.id}/{scope.module.id}" if scope.module else scope.course.id}))
 
 
 def _response_text(response: Any) -> str:

@@ -8,6 +8,7 @@ parameter is `pkg:<package id>`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import secrets
 import uuid
@@ -21,9 +22,10 @@ from lti_tool.config import Settings
 from lti_tool.db import Database
 from lti_tool.identity import LaunchContext
 from lti_tool.lrs import tool_authority
-from lti_tool.models import OutboxMessage, utcnow
-from lti_tool.progress import AGS_SCORE, NoContent
-from scorm.cmi_xapi import commit_statements, read_cmi, read_objectives, resume_cmi
+from lti_tool.grading import Outcome, Policy, combine, link_policy, queue_score
+from lti_tool.models import utcnow
+from lti_tool.progress import NoContent
+from scorm.cmi_xapi import commit_statements, is_review, read_cmi, read_objectives, resume_cmi, review_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
 from scorm.tenancy import visible_package, visible_to
 from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree, parse_nav_request
@@ -34,7 +36,7 @@ from xapi.builders import CourseStatements, actor
 from xapi.clients import add_client, disable_client
 from xapi.identity import agent_key
 from xapi.service import statements_by_registration, store_statements
-from xapi.vocabulary import Cmi5, Verb
+from xapi.vocabulary import Cmi5, Extension, Verb
 
 PACKAGE_PREFIX = "pkg:"
 
@@ -71,6 +73,9 @@ class OpenedSession:
     menu: dict | None = None
     own_window: bool = False
     """cmi5 launchMethod OwnWindow: the AU opens in a window of its own, not in the player's frame."""
+    review: bool = False
+    """A finished attempt opened again for review (SCORM cmi.mode review, cmi5 launchMode Review): nothing of
+    the session is graded; the learner may ask for a new attempt."""
 
 
 @dataclass(frozen=True)
@@ -135,21 +140,45 @@ def _organization_scos(session: Session, package: ScormPackage) -> list[ScormSco
         .order_by(ScormSco.position)))
 
 
-def sequencing_tree(session: Session, launch: LaunchContext, package: ScormPackage,
-                    scos: list[ScormSco] | None = None) -> Tree:
-    """The default organization's activity tree with this learner's latest attempt at each SCO."""
-    scos = scos if scos is not None else _organization_scos(session, package)
-    by_pk = {s.id: s.identifier for s in scos}
-    latest: dict[str, ScormAttempt] = {}
+def outcome_of(attempt: ScormAttempt) -> Outcome:
+    """A SCO attempt's result as lti_tool.grading weighs it."""
+    return Outcome(attempt.score_scaled, attempt.completion == "completed",
+                   {"passed": True, "failed": False}.get(attempt.success))
+
+
+def _attempts_by_sco(session: Session, launch: LaunchContext, package: ScormPackage) -> dict[int, list[ScormAttempt]]:
+    """This learner's attempts at each SCO of the package, oldest first."""
+    found: dict[int, list[ScormAttempt]] = {}
     for attempt in session.scalars(select(ScormAttempt).where(
             ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
             ScormAttempt.package_id == package.id).order_by(ScormAttempt.number)):
-        if attempt.sco_id in by_pk:
-            latest[by_pk[attempt.sco_id]] = attempt
-    records = {identifier: LeafRecord(
-        attempts=a.number, completion=a.completion, success=a.success, measure=a.score_scaled,
-        ended=a.finished, open=not a.finished, objectives=read_objectives(a.cmi))
-        for identifier, a in latest.items()}
+        found.setdefault(attempt.sco_id, []).append(attempt)
+    return found
+
+
+def _record(attempts: list[ScormAttempt], policy: Policy | None) -> LeafRecord:
+    """A SCO's record for sequencing: its latest attempt (navigation), or with `policy` (the grade) the status
+    and measure of the attempts combined by the link's grading policy."""
+    latest = attempts[-1]
+    record = LeafRecord(attempts=latest.number, completion=latest.completion, success=latest.success,
+                        measure=latest.score_scaled, ended=latest.finished, open=not latest.finished,
+                        objectives=read_objectives(latest.cmi))
+    chosen = combine(policy, [outcome_of(a) for a in attempts]) if policy is not None else None
+    if chosen is None or not chosen.decided:
+        return record
+    return dataclasses.replace(record, completion="completed" if chosen.completed else latest.completion,
+                               success={True: "passed", False: "failed"}.get(chosen.passed, "unknown"),
+                               measure=chosen.scaled, ended=True, open=False)
+
+
+def sequencing_tree(session: Session, launch: LaunchContext, package: ScormPackage,
+                    scos: list[ScormSco] | None = None, *, graded_by: Policy | None = None) -> Tree:
+    """The default organization's activity tree with this learner's latest attempt at each SCO (or, for the
+    grade, the attempts combined by `graded_by`)."""
+    scos = scos if scos is not None else _organization_scos(session, package)
+    by_pk = {s.id: s.identifier for s in scos}
+    records = {by_pk[sco_id]: _record(attempts, graded_by)
+               for sco_id, attempts in _attempts_by_sco(session, launch, package).items() if sco_id in by_pk}
     nodes = (package.sequencing or {}).get(package.default_organization)
     if nodes:
         return Tree(nodes, records)
@@ -191,11 +220,13 @@ def player_page(db: Database, launch: LaunchContext) -> PlayerPage:
 
 
 def navigate(db: Database, settings: Settings, launch: LaunchContext, request: str, links: Links, *,
-             current: int | None = None, target: int | None = None) -> OpenedSession | NoDelivery:
+             current: int | None = None, target: int | None = None,
+             new_attempt: bool = False) -> OpenedSession | NoDelivery:
     """A navigation request from the player (its menu: a choice of `target`; its buttons) or from the SCO
     (adl.nav.request as it was set, `{target=ID}choice` included), decided by the package's sequencing, then the
     SCO or cmi5 AU it delivers is opened: one transaction, one read of the items, one sequencing tree (its menu
-    is the learner's recorded results; opening an attempt records none)."""
+    is the learner's recorded results; opening an attempt records none). A finished attempt with a result opens
+    for review unless the learner asked for a `new_attempt`."""
     request, named = parse_nav_request(request)
     if request not in NAV_REQUESTS:
         raise NavigationRefused(f"unknown navigation request {request!r}")
@@ -228,8 +259,8 @@ def navigate(db: Database, settings: Settings, launch: LaunchContext, request: s
         if package.kind == "cmi5":
             if request == "start" and _opens_own_window(chosen):
                 return NoDelivery("", False, menu, own_window_sco=chosen.id)
-            return _launch_au(session, settings, launch, package, chosen, links)
-        return _open_sco(session, settings, launch, package, chosen, links, menu)
+            return _launch_au(session, settings, launch, package, chosen, links, new_attempt)
+        return _open_sco(session, settings, launch, package, chosen, links, menu, new_attempt)
 
 
 def _latest_attempt(session: Session, launch: LaunchContext, sco: ScormSco) -> ScormAttempt | None:
@@ -249,10 +280,14 @@ def _new_attempt(session: Session, launch: LaunchContext, sco: ScormSco, number:
 
 
 def _open_sco(session: Session, settings: Settings, launch: LaunchContext, package: ScormPackage, sco: ScormSco,
-              links: Links, menu: dict | None) -> OpenedSession:
-    """The learner opens a SCO: continue the open attempt (resume) or start the next one; `initialized`."""
+              links: Links, menu: dict | None, new_attempt: bool = False) -> OpenedSession:
+    """The learner opens a SCO: continue the open attempt (resume), review a finished one with a result, or
+    start the next one (when the last ended without a result, or the learner asked); `initialized`."""
     version = runtime_version(package.kind)
     attempt = _latest_attempt(session, launch, sco)
+    if attempt is not None and attempt.finished and outcome_of(attempt).decided and not new_attempt:
+        loaded = _merge(review_cmi(attempt.cmi, version), _learner_fields(settings, launch, version))
+        return OpenedSession(attempt.id, sco.id, links.content(package.id, sco.href), loaded, menu, review=True)
     resumed = attempt is not None and not attempt.finished
     if not resumed:
         attempt = _new_attempt(session, launch, sco, (attempt.number + 1) if attempt else 1, str(uuid.uuid4()))
@@ -287,13 +322,15 @@ def record_commit(db: Database, settings: Settings, launch: LaunchContext, attem
         attempt = session.get(ScormAttempt, attempt_id)
         if attempt is None or attempt.user_pk != launch.user_pk or attempt.resource_link_pk != launch.resource_link_pk:
             raise CommitRefused("This attempt does not belong to your launch.")
-        if attempt.finished:
-            raise CommitRefused("This attempt is finished; open the activity again to start a new one.")
         package = session.get(ScormPackage, attempt.package_id)
         if package.kind == "cmi5":
             raise CommitRefused("cmi5 AUs report through the LRS, not through SCORM commits.")
-        sco = session.get(ScormSco, attempt.sco_id)
         version = runtime_version(package.kind)
+        if attempt.finished:
+            if is_review(cmi, version):
+                return attempt  # a review session: the SCO may commit, nothing is recorded or graded
+            raise CommitRefused("This attempt is finished; open the activity again to start a new one.")
+        sco = session.get(ScormSco, attempt.sco_id)
         before, after = read_cmi(attempt.cmi, version), read_cmi(cmi, version)
         builder = _builder(settings, launch, package, attempt.registration)
         statements = commit_statements(builder, sco.identifier, {"und": sco.title}, before, after,
@@ -316,44 +353,34 @@ def record_commit(db: Database, settings: Settings, launch: LaunchContext, attem
 
 
 def _queue_grade(session: Session, launch: LaunchContext, package: ScormPackage) -> None:
-    """The link's grade. SCORM 2004: the organization's rolled-up status and measure (scorm.sequencing);
-    SCORM 1.2: the mean of the latest scaled score of each SCO the learner has a score for."""
+    """The link's grade, each SCO's attempts combined by the link's grading policy (lti_tool.grading).
+    SCORM 2004: the organization's rolled-up status and measure (scorm.sequencing); SCORM 1.2: the mean of the
+    scaled score of each SCO the learner has a score for."""
     session.flush()
+    policy = link_policy(session, launch.resource_link_pk)
     if sequenced(package):
-        root = sequencing_tree(session, launch, package).root_status()
+        root = sequencing_tree(session, launch, package, graded_by=policy).root_status()
         given = max(0.0, min(1.0, root.measure)) * 100 if root.measure is not None else \
             (100.0 if root.satisfied or (root.satisfied is None and root.completed) else 0.0)
-        _queue_score(session, launch, package, round(given, 2), completed=root.completed is True,
-                     graded=root.satisfied is not None or root.completed is True)
+        _queue_package_score(session, launch, package, given, completed=root.completed is True,
+                             graded=root.satisfied is not None or root.completed is True)
         return
-    latest = {}
-    for attempt in session.scalars(select(ScormAttempt).where(
-            ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk)
-            .order_by(ScormAttempt.number)):
-        latest[attempt.sco_id] = attempt
+    chosen = [combine(policy, [outcome_of(a) for a in attempts])
+              for attempts in _attempts_by_sco(session, launch, package).values()]
     scos = session.scalar(select(func.count()).select_from(ScormSco).where(
         ScormSco.package_id == package.id, ScormSco.organization == package.default_organization,
         ScormSco.scorm_type == "sco")) or 1
-    scored = [a.score_scaled for a in latest.values() if a.score_scaled is not None]
-    complete = sum(1 for a in latest.values() if a.completion == "completed") >= scos
-    decided = any(a.success in ("passed", "failed") for a in latest.values()) or bool(scored)
-    given = round(max(0.0, sum(scored) / len(scored)) * 100, 2) if scored else (100.0 if complete else 0.0)
-    _queue_score(session, launch, package, given, completed=complete, graded=complete or decided)
+    scored = [o.scaled for o in chosen if o is not None and o.scaled is not None]
+    complete = sum(1 for o in chosen if o is not None and o.completed) >= scos
+    decided = any(o is not None and o.passed is not None for o in chosen) or bool(scored)
+    given = max(0.0, sum(scored) / len(scored)) * 100 if scored else (100.0 if complete else 0.0)
+    _queue_package_score(session, launch, package, given, completed=complete, graded=complete or decided)
 
 
-def _queue_score(session: Session, launch: LaunchContext, package: ScormPackage, given: float, *, completed: bool,
-                 graded: bool) -> None:
-    score = {
-        "userId": launch.user_sub,
-        "scoreGiven": given,
-        "scoreMaximum": 100,
-        "activityProgress": "Completed" if completed else "InProgress",
-        "gradingProgress": "FullyGraded" if graded else "Pending",
-        "timestamp": utcnow().isoformat(timespec="milliseconds"),
-    }
-    session.add(OutboxMessage(kind=AGS_SCORE, platform_id=launch.platform_pk, payload={
-        "resource_link_pk": launch.resource_link_pk, "score": score, "label": package.title,
-        "resource_id": PACKAGE_PREFIX + package.id}))
+def _queue_package_score(session: Session, launch: LaunchContext, package: ScormPackage, given: float, *,
+                         completed: bool, graded: bool) -> None:
+    queue_score(session, launch, given=given, completed=completed, graded=graded, label=package.title,
+                resource_id=PACKAGE_PREFIX + package.id)
 
 
 # --- cmi5 packages -----------------------------------------------------------------------------------------
@@ -375,10 +402,11 @@ def _opens_own_window(sco: ScormSco) -> bool:
 
 
 def _launch_au(session: Session, settings: Settings, launch: LaunchContext, package: ScormPackage, sco: ScormSco,
-               links: Links) -> OpenedSession:
+               links: Links, new_attempt: bool = False) -> OpenedSession:
     """Launch an AU the way a cmi5 LMS does: a session credential for the embedded LRS behind a one-time fetch
     URL, LMS.LaunchData written, `launched` stored, then the AU's URL with endpoint/fetch/actor/registration/
-    activityId (cmi5 8.1, 10.2)."""
+    activityId (cmi5 8.1, 10.2). An AU whose moveOn is met opens in launchMode Review unless the learner asked
+    for a new attempt: what a review session states is not graded (cmi5_sync leaves its session out)."""
     if not settings.lrs_enabled:
         raise Cmi5Unavailable("cmi5 packages need the embedded LRS (MIRCO_LRS_ENABLED).")
     au = sco.extra or {}
@@ -392,9 +420,11 @@ def _launch_au(session: Session, settings: Settings, launch: LaunchContext, pack
     if previous.get("key"):  # one live credential per AU and learner: the previous session's ends now
         disable_client(session, previous["key"])
     session_id, nonce = str(uuid.uuid4()), secrets.token_urlsafe(24)
+    review = attempt.finished and not new_attempt
+    reviews = [*previous.get("reviews", []), session_id] if review else list(previous.get("reviews", []))
     key, secret = add_client(session, f"cmi5 session {session_id}",
                              ["statements/write", "statements/read/mine", "state"])
-    attempt.cmi = {"cmi5": {"session": session_id, "nonce": nonce, "key": key,
+    attempt.cmi = {"cmi5": {"session": session_id, "nonce": nonce, "key": key, "reviews": reviews,
                             "token": base64.b64encode(f"{key}:{secret}".encode()).decode()}}
     attempt.sessions += 1
     attempt.updated_at = utcnow()
@@ -405,12 +435,13 @@ def _launch_au(session: Session, settings: Settings, launch: LaunchContext, pack
     url = launch_url(links.content(package.id, sco.href), endpoint=base + "/xapi/",
                      fetch=links.fetch(attempt.id, nonce), registration=registration, actor=who,
                      activity_id=activity_id)
-    data = launch_data(template, au, sco.mastery, links.back if own_window else None)
+    mode = "Review" if review else "Normal"
+    data = launch_data(template, au, sco.mastery, links.back if own_window else None, mode=mode)
     documents.put(session, documents.DocumentKey("state", activity_id, agent_key(who), registration.lower()),
                   LAUNCH_DATA, "application/json", json.dumps(data).encode(), documents.Preconditions())
     store_statements(session, [launched_statement(who, activity_id, registration, template, au, url,
-                                                  sco.mastery)], authority=tool_authority(settings))
-    return OpenedSession(attempt.id, sco.id, url, own_window=own_window)
+                                                  sco.mastery, mode=mode)], authority=tool_authority(settings))
+    return OpenedSession(attempt.id, sco.id, url, own_window=own_window, review=review)
 
 
 def cmi5_fetch(db: Database, attempt_id: int, nonce: str) -> str:
@@ -441,7 +472,9 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
         registration = attempts[0].registration
         # only the verbs that decide: not every answered / progressed statement the AUs sent
         found = [s for verb in OUTCOME_VERBS for s in statements_by_registration(session, registration, verb=verb)]
+        found.sort(key=lambda s: str(s.get("stored") or ""))
         who = _cmi5_actor(settings, launch)
+        policy = link_policy(session, launch.resource_link_pk)
         changed = False
         new_statements = []
         scos = {s.id: s for s in package.scos}
@@ -449,15 +482,18 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
             sco = scos[attempt.sco_id]
             au = sco.extra or {}
             activity_id = au.get("activityId") or sco.identifier
-            outcome = au_outcome(found, activity_id, sco.mastery)
+            reviews = set((attempt.cmi or {}).get("cmi5", {}).get("reviews", []))
+            counted_statements = [s for s in found if _session_of(s) not in reviews]
+            outcome = au_outcome(counted_statements, activity_id, sco.mastery)
+            scaled = _graded_scaled(policy, counted_statements, activity_id, sco.mastery)
             completion = "completed" if outcome.completed else attempt.completion
             success = "passed" if outcome.passed else "failed" if outcome.failed else attempt.success
             reached = move_on_met(au.get("moveOn") or "NotApplicable", outcome)
-            if (completion, success, outcome.scaled, reached) != (attempt.completion, attempt.success,
-                                                                   attempt.score_scaled, attempt.finished):
+            if (completion, success, scaled, reached) != (attempt.completion, attempt.success,
+                                                          attempt.score_scaled, attempt.finished):
                 changed = True
                 attempt.completion, attempt.success, attempt.finished = completion, success, reached
-                attempt.score_scaled = outcome.scaled if outcome.scaled is not None else attempt.score_scaled
+                attempt.score_scaled = scaled if scaled is not None else attempt.score_scaled
                 attempt.updated_at = utcnow()
         by_sco = {a.sco_id: a for a in attempts}
 
@@ -492,6 +528,26 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
                     scores.append(attempt.score_scaled if attempt.score_scaled is not None else 1.0)
                 else:
                     scores.append(0.0)
-            _queue_score(session, launch, package, round(max(0.0, sum(scores) / len(scores)) * 100, 2),
-                         completed=course_met, graded=course_met)
+            _queue_package_score(session, launch, package, max(0.0, sum(scores) / len(scores)) * 100,
+                                 completed=course_met, graded=course_met)
         return attempts
+
+
+def _session_of(statement: Mapping[str, Any]) -> Any:
+    return ((statement.get("context") or {}).get("extensions") or {}).get(Extension.SESSION_ID)
+
+
+def _graded_scaled(policy: Policy, statements: list[Mapping[str, Any]], activity_id: str,
+                   mastery: float | None) -> float | None:
+    """An AU's score: each session's outcome (its cmi5-defined statements, oldest session first) combined by the
+    link's grading policy, like the attempts of a SCO or a quiz."""
+    sessions: dict[Any, list[Mapping[str, Any]]] = {}
+    for statement in statements:
+        sessions.setdefault(_session_of(statement), []).append(statement)
+    outcomes = []
+    for group in sessions.values():
+        found = au_outcome(group, activity_id, mastery)
+        outcomes.append(Outcome(found.scaled, found.completed, True if found.passed else False if found.failed
+                                else None))
+    chosen = combine(policy, outcomes)
+    return chosen.scaled if chosen is not None else None

@@ -33,9 +33,9 @@ def context_template(session_id: str, course_id: str) -> dict:
 
 
 def launch_data(template: Mapping[str, Any], au: Mapping[str, Any], mastery: float | None,
-                return_url: str | None) -> dict:
-    """cmi5 10.2.1: the LMS.LaunchData state document."""
-    data: dict[str, Any] = {"contextTemplate": dict(template), "launchMode": "Normal",
+                return_url: str | None, *, mode: str = "Normal") -> dict:
+    """cmi5 10.2.1: the LMS.LaunchData state document (`mode`: Normal, or Review for an AU already satisfied)."""
+    data: dict[str, Any] = {"contextTemplate": dict(template), "launchMode": mode,
                             "moveOn": au.get("moveOn") or "NotApplicable"}
     if au.get("launchParameters"):
         data["launchParameters"] = au["launchParameters"]
@@ -58,10 +58,10 @@ def _context(template: Mapping[str, Any], registration: str, *, move_on: bool = 
 
 
 def launched_statement(actor: Mapping[str, Any], activity_id: str, registration: str, template: Mapping[str, Any],
-                       au: Mapping[str, Any], url: str, mastery: float | None) -> dict:
+                       au: Mapping[str, Any], url: str, mastery: float | None, *, mode: str = "Normal") -> dict:
     """cmi5 9.3.1: `launched`, sent by the LMS before the AU opens."""
     context = _context(template, registration)
-    context["extensions"].update({Extension.LAUNCH_MODE: "Normal", Extension.LAUNCH_URL: url,
+    context["extensions"].update({Extension.LAUNCH_MODE: mode, Extension.LAUNCH_URL: url,
                                   Extension.MOVE_ON: au.get("moveOn") or "NotApplicable"})
     if au.get("launchParameters"):
         context["extensions"][Extension.LAUNCH_PARAMETERS] = au["launchParameters"]

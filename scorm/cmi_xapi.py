@@ -200,6 +200,27 @@ def resume_cmi(cmi: Mapping[str, Any], version: str) -> dict:
     return resumed
 
 
+def review_cmi(cmi: Mapping[str, Any], version: str) -> dict:
+    """What the runtime loads to show a finished attempt again: its data, `cmi.mode = review` and
+    `cmi.credit = no-credit` (SCORM 2004 RTE 4.2.6 / 4.2.15; 1.2 cmi.core.lesson_mode and credit): the SCO may
+    show the learner's results and the LMS records nothing of the session."""
+    loaded = resume_cmi(cmi, version)
+    if version == "scorm12":
+        loaded["core"].update({"entry": "", "lesson_mode": "review", "credit": "no-credit"})
+    else:
+        loaded.update({"entry": "", "mode": "review", "credit": "no-credit"})
+    return loaded
+
+
+def is_review(cmi: Mapping[str, Any], version: str) -> bool:
+    """The committed data is of a review session (the mode the LMS loaded, which the SCO cannot change)."""
+    if not isinstance(cmi, Mapping):
+        return False
+    if version == "scorm12":
+        core = cmi.get("core") if isinstance(cmi.get("core"), Mapping) else {}
+        return core.get("lesson_mode") == "review"
+    return cmi.get("mode") == "review"
+
 
 def read_objectives(cmi: Mapping[str, Any]) -> dict[str, tuple[str, float | None]]:
     """cmi.objectives of a SCORM 2004 commit: id -> (success_status, scaled score), for sequencing."""

@@ -6,6 +6,7 @@ reached, except under CI=true, where its absence fails the run.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -128,3 +129,16 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def mini_course_with(target: Path, quiz_edits: dict[str, str]) -> Path:
+    """A copy of the fixture courses whose mini course's module quiz has these text replacements; the folder
+    to give as `courses_dirs`."""
+    shutil.copytree(FIXTURE_COURSES, target)
+    quiz = target / "mini-course/modules/01-basics/quiz.yaml"
+    text = quiz.read_text(encoding="utf-8")
+    for old, new in quiz_edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    quiz.write_text(text, encoding="utf-8")
+    return target

@@ -9,6 +9,7 @@ from sqlalchemy import and_, false, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lti_tool.grading import policy_of
 from lti_tool.locale_tags import to_bcp47
 from lti_tool.lti import claims as C
 from lti_tool.models import (LtiContext, LtiDeployment, LtiLaunch, LtiMembership, LtiPlatform, LtiResourceLink,
@@ -162,6 +163,9 @@ def _apply_target(link: LtiResourceLink, custom: Any) -> None:
         value = custom.get(field)
         if isinstance(value, str) and value and not value.startswith("$"):
             setattr(link, f"{field}_id", value[:100])
+    grading = policy_of(custom.get("grading"))
+    if grading is not None:
+        link.grading = grading.value
 
 
 def _apply_ags(link: LtiResourceLink, ags: Any) -> None:

@@ -23,7 +23,7 @@ from lti_tool.lti.flow import ClientKeyedServiceConnector
 from lti_tool.lti.records import get_or_create
 from lti_tool.lti.toolconf import DatabaseToolConf
 from lti_tool.models import LtiContext, LtiMembership, LtiPlatform, LtiResourceLink, LtiUser, OutboxMessage, utcnow
-from lti_tool.progress import AGS_SCORE
+from lti_tool.grading import AGS_SCORE
 from lti_tool.state import app_state
 
 MAX_ATTEMPTS = 12

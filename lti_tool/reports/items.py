@@ -19,6 +19,7 @@ from sqlalchemy import Text, and_, case, cast, func, literal, select
 from sqlalchemy.sql.functions import aggregate_strings
 from sqlalchemy.orm import Session
 
+from courses.markdown import plain_text
 from courses.model import Question
 from lti_tool.models import Attempt, QuizAttempt, QuizResponse
 from lti_tool.reports.learners import in_scope
@@ -70,7 +71,7 @@ class ItemStats:
 def _options(question: Question, lang: str | None) -> list[Option]:
     if question.type == "true_false":
         return [Option("true", "True", question.answer is True), Option("false", "False", question.answer is False)]
-    return [Option(c.id, c.text.get(lang), c.correct) for c in question.choices]
+    return [Option(c.id, plain_text(c.text.get(lang)), c.correct) for c in question.choices]
 
 
 def _chosen_keys(question: Question, response: Any) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from courses.markdown import plain_text
 from lti_tool.reports.exports import Table
 from lti_tool.reports.items import ItemStats, OutcomeMastery
 from lti_tool.reports.learners import LessonTime, ModuleFunnel, Overview
@@ -66,7 +67,7 @@ def learners_table(rows: list[Any]) -> Table:
 def items_table(items: list[ItemStats], lang: str | None = None) -> Table:
     return Table("items", (_("Quiz"), _("Question"), _("Prompt"), _("Responses"), _("Correct"), _("Facility"),
                            _("Discrimination"), _("Seconds per question"), _("Flags")),
-                 [(i.quiz_id, i.question.id, i.question.prompt.get(lang), i.responses, i.correct,
+                 [(i.quiz_id, i.question.id, plain_text(i.question.prompt.get(lang)), i.responses, i.correct,
                    None if i.facility is None else round(i.facility, 3),
                    None if i.discrimination is None else round(i.discrimination, 3),
                    None if i.seconds is None else round(i.seconds, 1), ", ".join(flag_label(f) for f in i.flags))

@@ -2,10 +2,28 @@
   "use strict";
 
   // Time on a quiz: seconds from opening it to submitting it, sent with the answers (no countdown is shown).
+  // Unanswered questions are confirmed before the answers go (without script, the server asks the same).
   var form = document.querySelector("form.quiz");
+  function answered(fieldset) {
+    return Array.prototype.some.call(fieldset.querySelectorAll("input, select"), function (control) {
+      if (control.type === "radio" || control.type === "checkbox") return control.checked;
+      return control.value.trim() !== "";
+    });
+  }
   if (form && form.elements.seconds) {
     var started = Date.now();
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      var missing = Array.prototype.filter.call(form.querySelectorAll("fieldset.question"), function (f) {
+        return !answered(f);
+      });
+      if (missing.length && form.elements.confirm.value !== "1") {
+        if (!window.confirm(form.getAttribute("data-confirm"))) {
+          event.preventDefault();
+          missing[0].querySelector("input, select").focus();
+          return;
+        }
+        form.elements.confirm.value = "1";
+      }
       form.elements.seconds.value = String(Math.round((Date.now() - started) / 1000));
     });
   }

@@ -84,10 +84,11 @@
     });
   }
 
-  async function request(nav, target) {
+  async function request(nav, target, fresh) {
     await blank();
+    var asked = {nav: nav, target: target, from: current};
     var url = config.sessionUrl.replace("/session/0", "/session/" + (target || 0)) + "&nav=" + encodeURIComponent(nav) +
-              (current ? "&from=" + current : "");
+              (current ? "&from=" + current : "") + (fresh ? "&attempt=new" : "");
     var answer = await fetch(url, {method: "POST"});
     var body = await answer.json().catch(function () { return {error: answer.statusText}; });
     if (!answer.ok) { say(body.error); return; }
@@ -99,6 +100,7 @@
       return;
     }
     say("");
+    if (body.review) offerNewAttempt(asked);
     current = body.sco;
     pendingNav = null;
     if (config.version === "cmi5") {  // the AU talks to the LRS itself; the tool reads its statements back
@@ -149,6 +151,13 @@
                                                                   textContent: status.dataset.ownwindow});
     button.addEventListener("click", function () { request("choice", sco); });
     status.replaceChildren(button);
+  }
+
+  function offerNewAttempt(asked) {  // a finished attempt opened for review: a new one when the learner asks,
+    var button = Object.assign(document.createElement("button"), {type: "button",  // by the same request
+                                                                  textContent: status.dataset.newattempt});
+    button.addEventListener("click", function () { current = asked.from; request(asked.nav, asked.target, true); });
+    status.replaceChildren(document.createTextNode(status.dataset.review + " "), button);
   }
 
   function markCurrent() {

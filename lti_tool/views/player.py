@@ -3,16 +3,19 @@ previous/next navigation, quizzes of every question type with per-question feedb
 launch's resource link: a learner reaches only the content it links to."""
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from courses.markdown import course_media_path, render_markdown
+from courses.markdown import course_media_path, plain_text, render_inline, render_markdown
 from courses.model import Question, Quiz
 from lti_tool.i18n import content_lang
 from lti_tool.identity import LaunchContext, current_learner, require_launch
@@ -20,9 +23,9 @@ from lti_tool.lti.content_choices import content_choices, opens_content, resolve
 from lti_tool.lti.roles import role_flags
 from lti_tool.lti.services import ServiceUnavailable, sync_roster
 from lti_tool.models import Attempt, LtiMembership, LtiResourceLink, LtiUser
-from lti_tool.player_state import load_progress, neighbours, presentation
-from lti_tool.progress import (MAX_BEACON_SECONDS, AttemptsExhausted, NoContent, NotOpened, Scope, record_lesson_time,
-                               scope_for, submit_quiz, view_lesson)
+from lti_tool.player_state import load_progress, neighbours, presentation, submitted_responses
+from lti_tool.progress import (MAX_BEACON_SECONDS, AttemptsExhausted, NoContent, NotOpened, Scope, TokenOfAnotherQuiz,
+                               record_lesson_time, scope_for, submit_quiz, view_lesson)
 from lti_tool.reports.access import may_read_reports
 from lti_tool.state import app_state
 
@@ -30,6 +33,10 @@ bp = Blueprint("player", __name__, url_prefix="/play")
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml"}
 MAX_ANSWER_CHARS = 2000
+MAX_ATTEMPT_NUMBER = 100_000
+"""Beyond any real attempt number (and within every database's integer)."""
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+"""A quiz form's submission token (secrets.token_urlsafe(24) makes 32 characters)."""
 
 
 @bp.app_template_global()
@@ -42,6 +49,18 @@ def reports_url(launch: Any) -> str | None:
         return url_for("reports.overview", context_pk=launch.context_pk, course_id=launch.course_id,
                        launch=launch.launch_id)
     return url_for("reports.index", launch=launch.launch_id)
+
+
+@bp.app_template_filter("md_inline")
+def md_inline(text: str | None) -> Markup:
+    """A prompt, option, feedback or explanation as safe inline HTML (courses.markdown.render_inline)."""
+    return Markup(render_inline(text or ""))
+
+
+@bp.app_template_filter("md_text")
+def md_text(text: str | None) -> str:
+    """The same text without its Markdown, where markup cannot go (an <option>, a CSV cell)."""
+    return plain_text(text or "")
 
 
 def _scope() -> tuple[LaunchContext, Scope]:
@@ -163,27 +182,66 @@ def lesson_time(module_id: str, lesson_id: str):  # type: ignore[no-untyped-def]
 @require_launch()
 def quiz(quiz_id: str):  # type: ignore[no-untyped-def]
     launch, scope = _scope()
-    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description=_l("This quiz is not part of the activity."))
+    quiz_obj = _quiz(scope, quiz_id)
+    return _quiz_form(launch, scope, quiz_obj, token=secrets.token_urlsafe(24), given={}, unanswered=[])
+
+
+def _quiz(scope: Scope, quiz_id: str) -> Quiz:
+    return scope.find_quiz(quiz_id) or abort(404, description=_l("This quiz is not part of the activity."))
+
+
+def _quiz_form(launch: LaunchContext, scope: Scope, quiz_obj: Quiz, *, token: str, given: Mapping[str, Any],
+               unanswered: list[int]) -> str:
+    """The quiz form in the order this learner's attempt presents it, with a fresh submission token (or, when
+    the learner is asked to confirm unanswered questions, their answers and the same token)."""
     status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
     return render_template("player/quiz.html", launch=launch, scope=scope, quiz=quiz_obj, lang=content_lang(),
-                           status=status, questions=presentation(quiz_obj, f"{launch.user_pk}:{status.used}"))
+                           status=status, questions=presentation(quiz_obj, f"{launch.user_pk}:{status.used}"),
+                           token=token, given=given, unanswered=unanswered)
 
 
 @bp.post("/quiz/<quiz_id>")
 @require_launch()
 def submit(quiz_id: str):  # type: ignore[no-untyped-def]
+    """POST/redirect/GET: the answers are recorded once per submission token (a reload of the result, a
+    replayed or double-clicked form lands on the same result); unanswered questions are confirmed first."""
     launch, scope = _scope()
-    quiz_obj = scope.find_quiz(quiz_id) or abort(404, description=_l("This quiz is not part of the activity."))
+    quiz_obj = _quiz(scope, quiz_id)
+    token = request.form.get("token", "")
+    if not TOKEN.fullmatch(token):
+        abort(400, description=_l("This quiz form is incomplete or out of date. Open the quiz again."))
     responses = parse_responses(quiz_obj, request.form)
+    if request.form.get("confirm") != "1":
+        status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
+        shown = presentation(quiz_obj, f"{launch.user_pk}:{status.used}")
+        unanswered = [n for n, p in enumerate(shown, 1) if p.question.id not in responses]
+        if unanswered and not status.exhausted:
+            return _quiz_form(launch, scope, quiz_obj, token=token, given=responses, unanswered=unanswered)
     try:
-        result, _ = submit_quiz(app_state().db, app_state().settings, launch, scope, quiz_obj, responses,
-                                seconds=_int(request.form.get("seconds")))
+        submitted = submit_quiz(app_state().db, app_state().settings, launch, scope, quiz_obj, responses,
+                                seconds=_int(request.form.get("seconds")), token=token)
     except AttemptsExhausted:
         abort(409, description=lazy_ngettext("You have used your %(num)d attempt at this quiz.",
                                              "You have used all %(num)d attempts at this quiz.", quiz_obj.attempts))
+    except TokenOfAnotherQuiz:
+        abort(409, description=_l("This form was already submitted for another quiz. Open the quiz again."))
+    return redirect(url_for("player.result", quiz_id=quiz_obj.id, number=submitted.number, launch=launch.launch_id,
+                            lang=request.args.get("lang")), code=303)
+
+
+@bp.get("/quiz/<quiz_id>/result/<int:number>")
+@require_launch()
+def result(quiz_id: str, number: int):  # type: ignore[no-untyped-def]
+    """One submitted attempt's result, its questions in the order the learner saw them."""
+    launch, scope = _scope()
+    quiz_obj = _quiz(scope, quiz_id)
+    responses = submitted_responses(app_state().db, launch, quiz_obj, number) if number <= MAX_ATTEMPT_NUMBER else None
+    if responses is None:
+        abort(404, description=_l("You have no such attempt at this quiz."))
     status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
-    return render_template("player/result.html", launch=launch, scope=scope, quiz=quiz_obj, result=result,
-                           lang=content_lang(), status=status, responses=responses)
+    return render_template("player/result.html", launch=launch, scope=scope, quiz=quiz_obj,
+                           result=quiz_obj.grade(responses), lang=content_lang(), status=status, responses=responses,
+                           questions=presentation(quiz_obj, f"{launch.user_pk}:{number - 1}"), number=number)
 
 
 def _int(value: str | None) -> int:

@@ -82,13 +82,15 @@ def _links(launch: LaunchContext) -> Links:
 def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
     """Open a SCO or cmi5 AU. `nav` is the navigation request: a choice of `sco_pk` by default (the menu);
     start, continue, previous, exit, exitAll, suspendAll, or what a SCO set in adl.nav.request
-    (`{target=ID}choice`), with `sco_pk` 0; `from` is the SCO the learner leaves."""
+    (`{target=ID}choice`), with `sco_pk` 0; `from` is the SCO the learner leaves; `attempt=new` when the learner
+    asks for a new attempt instead of reviewing a finished one."""
     launch = current_learner()
     state = app_state()
     nav = request.args.get("nav", "choice")
     try:
         opened = navigate(state.db, state.settings, launch, nav, _links(launch),
-                          current=request.args.get("from", type=int), target=sco_pk if nav == "choice" else None)
+                          current=request.args.get("from", type=int), target=sco_pk if nav == "choice" else None,
+                          new_attempt=request.args.get("attempt") == "new")
     except NoContent as exc:
         return _refusal(404, str(exc))
     except (NavigationRefused, Cmi5Unavailable) as exc:
@@ -99,7 +101,7 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
     commit_url = None if opened.cmi is None else url_for("scorm_play.commit", attempt_id=opened.attempt_id,
                                                          launch=launch.launch_id)
     return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=opened.url, menu=opened.menu,
-                   commitUrl=commit_url, ownWindow=opened.own_window)
+                   commitUrl=commit_url, ownWindow=opened.own_window, review=opened.review)
 
 
 @bp.post("/cmi5/fetch/<int:attempt_id>/<nonce>")

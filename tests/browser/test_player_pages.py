@@ -26,6 +26,7 @@ def _launch(page, platform) -> None:  # noqa: F811
 
 def test_player_pages_pass_axe_in_every_complete_language(page, tool, platform) -> None:  # noqa: F811
     _launch(page, platform)
+    page.on("dialog", lambda dialog: dialog.accept())  # the final assessment is submitted unanswered
     problems = []
     for language in COMPLETE:
         for name, path in (("outline", "/play/"), ("lesson", LESSON), ("quiz", "/play/quiz/m1-quiz"),
@@ -58,6 +59,7 @@ def test_player_screenshots_and_lesson_weight(page, tool, platform) -> None:  # 
     page.check("#q-q1-b")
     page.check("#q-q2-true")
     page.fill("#q-q6", "33")
+    page.once("dialog", lambda dialog: dialog.accept())  # three questions left unanswered: submit anyway
     page.click("form.quiz button[type=submit]")
     page.wait_for_selector(".quiz-result")
     assert "Article 1F lists the exclusion clauses." in page.inner_text("main")
@@ -95,6 +97,7 @@ def test_time_on_a_quiz_is_recorded_with_the_submission(page, tool, platform) ->
     page.clock.install()
     page.goto(tool.url + "/play/quiz/final")
     page.clock.fast_forward("02:30")  # the learner reads for two and a half minutes
+    page.once("dialog", lambda dialog: dialog.accept())  # nothing answered: submit anyway
     page.click("form.quiz button[type=submit]")
     page.wait_for_selector(".quiz-result")
     with app_state(tool.app).db.sessions() as session:
@@ -131,3 +134,28 @@ def test_visible_time_on_a_lesson_is_reported_by_beacon(page, tool, platform) ->
         durations = [s["result"]["duration"] for s in query_statements(session, StatementQuery(limit=100)).statements
                      if s["verb"]["id"].endswith("/experienced") and "result" in s]
     assert attempt_seconds == total and len(durations) == 2 and durations[0] == "PT02S", durations
+
+
+def test_unanswered_questions_are_confirmed_and_a_double_click_records_one_attempt(page, tool, platform) -> None:  # noqa: F811
+    _launch(page, platform)
+    page.goto(tool.url + "/play/quiz/m1-quiz")
+    page.check("#q-q1-a")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("form.quiz button[type=submit]")
+    assert asked and "Submit anyway?" in asked[0]
+    assert page.url.endswith("/play/quiz/m1-quiz") and page.locator(".quiz-result").count() == 0
+    page.check("#q-q2-true")
+    page.check("#q-q3-a")
+    page.select_option("#q-q4-p1", "p1")
+    page.select_option("#q-q4-p2", "p2")
+    for item, position in (("i1", "1"), ("i2", "2"), ("i3", "3")):
+        page.select_option(f"#q-q5-{item}", position)
+    page.fill("#q-q6", "33")
+    page.dblclick("form.quiz button[type=submit]")  # all answered: no question asked, one attempt recorded
+    page.wait_for_selector(".quiz-result")
+    assert "/play/quiz/m1-quiz/result/1" in page.url
+    page.reload()  # reloading the result records nothing either
+    page.wait_for_selector(".quiz-result")
+    with app_state(tool.app).db.sessions() as session:
+        assert session.scalars(select(QuizAttempt.number)).all() == [1]

@@ -6,7 +6,7 @@ import unicodedata
 import lxml.html
 import pytest
 
-from courses.markdown import find_images, render_markdown
+from courses.markdown import find_images, plain_text, render_inline, render_markdown
 from courses.translit import to_cyrillic, to_cyrillic_markdown
 
 
@@ -74,3 +74,16 @@ def test_sanitizer_strips_raw_hostile_html() -> None:
     html = sanitize_html('<p onclick="x()">a<script>b()</script><a href="javascript:c()">d</a>'
                          '<img src="e.png" onerror="f()"><iframe src="g"></iframe></p>')
     assert html == '<p>a<a rel="noopener noreferrer">d</a><img src="e.png"></p>'
+
+
+def test_inline_markdown_of_prompts_is_safe_html_without_a_paragraph():
+    assert render_inline("Which **gender** and *age* `code`?") == \
+        "Which <strong>gender</strong> and <em>age</em> <code>code</code>?"
+    hostile = render_inline('<img src=x onerror=alert(1)> [x](javascript:alert(1)) <script>alert(1)</script>')
+    assert "<img" not in hostile and "<script" not in hostile and 'href="javascript' not in hostile
+
+
+def test_plain_text_of_prompts_drops_the_markup():
+    assert plain_text("Which **gender** and [the *law*](https://example.org)?\nNext `line`") == \
+        "Which gender and the law? Next line"
+    assert plain_text("") == "" and plain_text("**a** " * 2000) == ("a " * 2000).strip()

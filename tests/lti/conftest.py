@@ -2,6 +2,8 @@
 JWKS server for hand-crafted hostile launches."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +48,25 @@ def build_tool(database_url: str, instance: Path, port: int, **overrides) -> Fla
     return app
 
 
+@contextmanager
+def served_tool(database_url: str, instance: Path, **overrides) -> Iterator[Tool]:
+    """The tool on a real port; its tables emptied afterwards."""
+    port = free_port()
+    app = build_tool(database_url, instance, port, **overrides)
+    server = Server(app, port)
+    try:
+        yield Tool(app, server.url)
+    finally:
+        server.close()
+        app_state(app).db.dispose()
+        empty_all_tables(database_url)
+
+
 @pytest.fixture
 def tool(database_url: str, tmp_path: Path):
     """The tool on a real port (sessions, launches and services over real HTTP)."""
-    port = free_port()
-    app = build_tool(database_url, tmp_path / "instance", port)
-    server = Server(app, port)
-    yield Tool(app, server.url)
-    server.close()
-    app_state(app).db.dispose()
-    empty_all_tables(database_url)
+    with served_tool(database_url, tmp_path / "instance") as served:
+        yield served
 
 
 @pytest.fixture

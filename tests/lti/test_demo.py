@@ -60,7 +60,7 @@ def test_demo_gradebook_receives_the_score_over_http(database_url, tmp_path):
         page = browser.open(f"{server.url}/demo/platform/start/resource/learner-1?link=link-1")
         assert page.status_code == 200 and "/play/" in page.url
         quiz = browser.http.get(server.url + "/play/quiz/m1-quiz", timeout=10)
-        assert browser.submit(quiz, None, **{"q-q1": "a"}).status_code == 200
+        assert browser.submit(quiz, None, **{"q-q1": "a", "confirm": "1"}).status_code == 200
         assert run_pass(app, [drain_scores]) == 1
         (score,) = app.extensions["mirco.demo"].scores
         assert score["userId"] == "learner-1" and score["scoreMaximum"] == 100

@@ -53,7 +53,7 @@ def test_a_returning_learners_launch_writes_only_the_launch(tool, platform):
 def test_quiz_score_reaches_platform_gradebook(tool, platform):
     browser, page = launch_as(platform)
     quiz_page = browser.http.get(tool.url + "/play/quiz/m1-quiz", timeout=10)
-    result = browser.submit(quiz_page, None, **{"q-q1": "a", "q-q2": "true", "q-q6": "33"})
+    result = browser.submit(quiz_page, None, **{"q-q1": "a", "q-q2": "true", "q-q6": "33", "confirm": "1"})
     assert result.status_code == 200 and "Passed" in result.text
     assert drain_scores(tool.app) == 1
     assert len(platform.state.scores) == 1
@@ -72,7 +72,7 @@ def test_quiz_score_reaches_platform_gradebook(tool, platform):
 def test_platform_down_keeps_score_for_retry(tool, platform):
     browser, _ = launch_as(platform)
     quiz_page = browser.http.get(tool.url + "/play/quiz/m1-quiz", timeout=10)
-    browser.submit(quiz_page, None, **{"q-q1": "a"})
+    browser.submit(quiz_page, None, **{"q-q1": "a", "confirm": "1"})
     with app_state(tool.app).db.transaction() as session:
         link = session.scalars(select(LtiResourceLink)).one()
         link.lineitems_url = "http://127.0.0.1:1/ags/lineitems"  # nothing listens there

@@ -56,7 +56,8 @@ def test_feedback_per_question_and_attempts_policy(tool, platform):
     exhausted = browser.http.get(tool.url + "/play/quiz/m1-quiz", timeout=10)
     assert "You have used all 2 attempts at this quiz." in exhausted.text and "<form class=\"quiz\"" not in exhausted.text
     launch_id = lxml.html.fromstring(quiz.text).forms[-1].fields["launch"]
-    refused = browser.http.post(tool.url + "/play/quiz/m1-quiz", data={**WRONG, "launch": launch_id}, timeout=10)
+    refused = browser.http.post(tool.url + "/play/quiz/m1-quiz", timeout=10,
+                                data={**WRONG, "launch": launch_id, "token": "a-fresh-token-of-a-third-try"})
     assert refused.status_code == 409
 
 

@@ -71,7 +71,7 @@ def test_quiz_submission_keeps_responses_statements_and_queues_the_score(tool_ap
     launch, scope = launched(tool_app)
     state = app_state(tool_app)
     quiz = scope.find_quiz("m1-quiz")
-    result, attempt = progress.submit_quiz(state.db, state.settings, launch, scope, quiz,
+    result, attempt, _ = progress.submit_quiz(state.db, state.settings, launch, scope, quiz,
                                            {"q1": "a", "q2": True, "q6": "33"})
     assert result.passed
     found = counts(tool_app)

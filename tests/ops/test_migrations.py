@@ -14,7 +14,8 @@ from sqlalchemy import Engine, inspect, select
 
 from lti_tool.db import make_engine
 from lti_tool.migrate import alembic_config, downgrade, pending_heads, upgrade
-from lti_tool.models import CourseRecord, all_metadata, utcnow
+from lti_tool.models import (Attempt, CourseRecord, LtiDeployment, LtiPlatform, LtiResourceLink, LtiUser, QuizAttempt,
+                             all_metadata, utcnow)
 from tests.conftest import drop_postgres_database, fresh_postgres_database, require_postgres
 
 
@@ -96,3 +97,24 @@ def test_data_from_the_first_release_survives_the_upgrade(empty_engine: Engine) 
     with empty_engine.connect() as connection:
         row = connection.execute(select(CourseRecord.__table__)).one()
     assert row.id == "migration-governance" and row.title == {"en": "Migration governance"}
+
+
+def test_quiz_attempts_raced_to_one_number_are_numbered_again_not_dropped(empty_engine: Engine) -> None:
+    """Before tool_0008 parallel submissions could store attempts with one number; the upgrade keeps them all."""
+    upgrade(empty_engine, "tool_0007")
+    rows = [(LtiPlatform, {"id": 1, "issuer": "https://moodle.example.org", "client_id": "c", "auth_login_url": "a",
+                           "auth_token_url": "t"}),
+            (LtiDeployment, {"id": 1, "platform_id": 1, "deployment_id": "d"}),
+            (LtiUser, {"id": 1, "platform_id": 1, "sub": "learner-1"}),
+            (LtiResourceLink, {"id": 1, "platform_id": 1, "deployment_pk": 1, "resource_link_id": "L1"}),
+            (Attempt, {"id": 1, "user_pk": 1, "resource_link_pk": 1, "course_id": "c"})]
+    rows += [(QuizAttempt, {"id": n, "attempt_id": 1, "quiz_id": "q", "number": number, "points": 1.0,
+                            "max_points": 2.0, "passed": False}) for n, number in ((1, 1), (2, 1), (3, 2), (4, 1))]
+    with empty_engine.begin() as connection:
+        for model, values in rows:
+            connection.execute(model.__table__.insert().values(**values))
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        numbers = connection.execute(select(QuizAttempt.__table__.c.id, QuizAttempt.__table__.c.number)
+                                     .order_by(QuizAttempt.__table__.c.id)).all()
+    assert [tuple(r) for r in numbers] == [(1, 1), (2, 2), (3, 4), (4, 3)]

@@ -53,7 +53,8 @@ def test_a_quiz_submitted_after_the_last_attempt_is_refused_in_the_learners_lang
     for lang, words in (("sr-Latn", "Iskoristili ste sva 2 pokušaja na ovom kvizu."),
                         ("mk", "Ги искористивте сите 2 обиди на овој квиз."),
                         ("en", "You have used all 2 attempts at this quiz.")):
-        answer = client.post(f"/play/quiz/m1-quiz?lang={lang}", data={"launch": launch, "q-q1": "a"})
+        answer = client.post(f"/play/quiz/m1-quiz?lang={lang}", data={"launch": launch, "q-q1": "a",
+                                                                      "token": f"a-third-attempt-in-{lang}"})
         html = answer.get_data(as_text=True)
         assert answer.status_code == 409 and words in html, lang
         assert 'class="error-message" role="alert">' in html  # translated: not marked as English

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.models import OutboxMessage
-from lti_tool.progress import AGS_SCORE
+from lti_tool.grading import AGS_SCORE
 from lti_tool.state import app_state
 from scorm.importer import PackageRejected
 from scorm.models import ScormAttempt, ScormPackage

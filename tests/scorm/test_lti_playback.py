@@ -1,6 +1,6 @@
 """A SCORM package imported through the CLI, launched over LTI from a real platform (lti1p3platform), played in
 Chromium with scorm-again backed by the tool: the score arrives as xAPI statements in the embedded LRS and at
-the platform's AGS endpoint; a suspended SCO resumes; a finished one starts a new attempt."""
+the platform's AGS endpoint; a suspended SCO resumes; a finished one reopens for review, a new attempt on request."""
 from __future__ import annotations
 
 import re
@@ -118,15 +118,20 @@ def test_imported_package_played_over_lti(browser, scorm_again, tool, platform, 
     assert "0%" in frame.locator("form.quiz .result").inner_text()  # resumed from suspend_data
     page.locator("button[data-sco]", has_text="Who is a refugee?").click()
     ScriptedLearner(page.frame_locator("#sco-frame")).wait_ready()
+    status = page.locator("#scorm-status")  # the passed module reopens for review; a new attempt on request
+    assert "opens for review" in status.inner_text()
+    status.get_by_role("button", name="Start a new attempt").click()
+    ScriptedLearner(page.frame_locator("#sco-frame")).wait_ready()
+    until(lambda: len(attempts(tool.app)) == 3)
     page.close()
     rows = attempts(tool.app)
     by_sco = {}
     for row in rows:
         by_sco.setdefault(row.sco_id, []).append(row)
     numbers = sorted((len(v), [a.number for a in v], [a.sessions for a in v]) for v in by_sco.values())
-    # final: one attempt, two sessions; module: attempt 1 (finished), attempt 2 opened on the second launch,
-    # suspended when the learner switched to the final, resumed when they came back (two sessions)
-    assert numbers == [(1, [1], [2]), (2, [1, 2], [1, 2])]
+    # final: one attempt, two sessions; module: attempt 1 (finished, reviewed without a session of its own),
+    # attempt 2 started when the learner asked for it
+    assert numbers == [(1, [1], [2]), (2, [1, 2], [1, 1])]
     assert errors == [] and errors2 == []
 
 
@@ -146,7 +151,10 @@ def test_sequenced_2004_package_navigates_by_its_rules_and_grades_by_rollup(brow
     expect(page.locator("#scorm-status")).to_contain_text("not available")
     page.close()
 
-    page, errors2 = launch(browser, platform, "link-seq")  # a new launch starts again at the prerequisite
+    page, errors2 = launch(browser, platform, "link-seq")  # a new launch reviews the failed prerequisite
+    frame = page.frame_locator("#sco-frame")
+    assert frame.locator("h1").inner_text() == "S1"
+    page.locator("#scorm-status").get_by_role("button", name="Start a new attempt").click()  # the learner asks
     frame = page.frame_locator("#sco-frame")
     assert frame.locator("h1").inner_text() == "S1"
     frame.locator("#pass").click()  # passes and asks the LMS to continue (adl.nav.request)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.models import OutboxMessage
-from lti_tool.progress import AGS_SCORE
+from lti_tool.grading import AGS_SCORE
 from lti_tool.state import app_state
 from scorm.sequencing import LeafRecord, NavigationRefused, Tree, parse_nav_request
 from scorm.sequencing_read import SequencingReader, read_organization_tree
@@ -38,18 +38,20 @@ class Learner:
         self.current: int | None = None
         self.commit_url = ""
 
-    def nav(self, request: str, target: str | None = None):  # type: ignore[no-untyped-def]
+    def nav(self, request: str, target: str | None = None, new: bool = False):  # type: ignore[no-untyped-def]
         url = f"/scorm/session/{self.scos[target] if target else 0}?launch={self.launch}&nav={quote(request)}"
         if self.current:
             url += f"&from={self.current}"
+        if new:
+            url += "&attempt=new"
         answer = self.client.post(url)
         body = answer.get_json()
         if answer.status_code == 200 and body["attempt"]:
             self.current, self.commit_url = body["sco"], body["commitUrl"]
         return answer.status_code, body
 
-    def opened(self, request: str, target: str | None = None) -> str:
-        status, body = self.nav(request, target)
+    def opened(self, request: str, target: str | None = None, new: bool = False) -> str:
+        status, body = self.nav(request, target, new)
         assert status == 200 and body["attempt"], body
         return self.names[body["sco"]]
 
@@ -86,7 +88,9 @@ def test_prerequisite_disables_the_next_sco_until_satisfied(app, client, importe
     learner.finish("failed", 0.2)
     status, body = learner.nav("continue")
     assert status == 409 and "'Needs the prerequisite' is not available" in body["error"]
-    assert learner.opened("start") == "S1"  # a new attempt at the prerequisite
+    status, body = learner.nav("start")  # the failed attempt reopens for review, graded no more
+    assert status == 200 and body["review"] is True and body["cmi"]["mode"] == "review"
+    assert learner.opened("start", new=True) == "S1"  # a new attempt at the prerequisite, as the learner asks
     learner.finish("passed", 0.9)
     assert learner.opened("continue") == "S2"
 

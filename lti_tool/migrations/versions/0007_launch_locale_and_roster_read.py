@@ -1,6 +1,6 @@
 """Launch locales as BCP 47 (rows stored before are normalised), and when each course's roster was last read.
 
-Revision ID: tool_0010
+Revision ID: tool_0007
 Revises: tool_0006
 Create Date: 2026-12-07
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from lti_tool.locale_tags import to_bcp47
 
-revision = "tool_0010"
+revision = "tool_0007"
 down_revision = "tool_0006"
 branch_labels = None
 depends_on = None
