@@ -154,10 +154,11 @@ def _authenticate(ctx: LrsContext, req: XRequest) -> Client:
         raise Unauthorized("malformed Basic credentials") from None
     if not colon:
         raise Unauthorized("malformed Basic credentials")
-    if ctx.seed_key and ctx.seed_secret and hmac.compare_digest(key.encode(), ctx.seed_key.encode()) \
-            and hmac.compare_digest(secret.encode(), ctx.seed_secret.encode()):
-        return Client("seed", key, frozenset({"all"}))
+    seed = bool(ctx.seed_key and ctx.seed_secret and hmac.compare_digest(key.encode(), ctx.seed_key.encode())
+                and hmac.compare_digest(secret.encode(), ctx.seed_secret.encode()))
     with ctx.sessions() as session:
+        if seed and not clients.is_disabled(session, key):  # `mirco lrs clients disable` revokes the seed too
+            return Client("seed", key, frozenset({"all"}))
         client = clients.authenticate(session, key, secret)
     if client is None:
         raise Unauthorized("unknown key or wrong secret")
