@@ -46,6 +46,8 @@ class Settings:
     log_json: bool = False
     frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
     proxy_fix: int = 0
+    lrs_max_statements: int = 1000  # statements in one POST to /xapi/statements
+    lrs_max_body_bytes: int = 16 * 1024 * 1024  # body of one request to /xapi/ (attachments included)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,6 +138,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")
+    for name in ("lrs_max_statements", "lrs_max_body_bytes"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"MIRCO_{name.upper()}: expected a positive whole number, got {getattr(settings, name)}")
     return settings
 
 

@@ -20,7 +20,8 @@ def register_lrs(app: Flask) -> None:
         return
     app.register_blueprint(create_blueprint(
         state.db.sessions, authority_home=lrs_home(settings),
-        seed_key=settings.lrs_default_key, seed_secret=settings.lrs_default_secret))
+        seed_key=settings.lrs_default_key, seed_secret=settings.lrs_default_secret,
+        max_statements=settings.lrs_max_statements, max_body_bytes=settings.lrs_max_body_bytes))
 
 
 def tool_authority(settings: Settings) -> dict:
