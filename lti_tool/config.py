@@ -48,6 +48,7 @@ class Settings:
     proxy_fix: int = 0
     lrs_max_statements: int = 1000  # statements in one POST to /xapi/statements
     lrs_max_body_bytes: int = 16 * 1024 * 1024  # body of one request to /xapi/ (attachments included)
+    lrs_forward_batch: int = 50  # statements per POST to an external LRS: the most a crash re-sends
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -138,7 +139,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")
-    for name in ("lrs_max_statements", "lrs_max_body_bytes"):
+    for name in ("lrs_max_statements", "lrs_max_body_bytes", "lrs_forward_batch"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"MIRCO_{name.upper()}: expected a positive whole number, got {getattr(settings, name)}")
     return settings
