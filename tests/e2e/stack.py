@@ -94,11 +94,17 @@ class Switch:
 
 @dataclass
 class ExternalLRS:
-    """An external LRS that counts every statement id it accepted (to prove exactly-once delivery)."""
+    """An external LRS that counts every statement id it received, POST by POST (a conforming LRS would keep one
+    copy per id; counting shows what the forwarder sent twice). It can hold its `hold_post`-th POST (a slow LRS)
+    until `release` is set, with `holding` set meanwhile, so a test can kill the sender mid-request."""
 
     received: Counter = field(default_factory=Counter)
     switch: Switch = field(default_factory=Switch)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    posts: list[list[str]] = field(default_factory=list)
+    hold_post: int = 0
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def app(self) -> Flask:
         app = Flask("external-lrs")
@@ -111,9 +117,15 @@ class ExternalLRS:
         def statements():  # type: ignore[no-untyped-def]
             body = request.get_json(force=True)
             batch = body if isinstance(body, list) else [body]
+            ids = [s["id"] for s in batch]
             with self.lock:
-                self.received.update(s["id"] for s in batch)
-            return jsonify([s["id"] for s in batch])
+                self.received.update(ids)
+                self.posts.append(ids)
+                held = len(self.posts) == self.hold_post
+            if held:
+                self.holding.set()
+                self.release.wait(60)
+            return jsonify(ids)
 
         return self.switch.wrap(app, ("/xapi/statements",))
 
