@@ -13,7 +13,7 @@ import requests
 
 from tests.conftest import IN_CI
 from tests.e2e.checks import settle, stored_statement_ids
-from tests.e2e.stack import LRS_KEY, LRS_SECRET, XAPI_HEADERS, Stack, Unavailable, build_stack
+from tests.e2e.stack import LRS_KEY, LRS_SECRET, XAPI_HEADERS, Stack, Unavailable, build_stack, wait_for
 
 pytestmark = pytest.mark.slow
 BATCH = 10
@@ -32,7 +32,7 @@ def small_stack(tmp_path: Path) -> Iterator[Stack]:
 
 def test_a_worker_killed_mid_delivery_resends_only_the_post_in_flight(small_stack: Stack) -> None:
     stack = small_stack
-    stack.lrs.hold_post = HELD_POST
+    stack.lrs.hold.arm(HELD_POST)
     actor = {"account": {"homePage": "https://e2e.example.org", "name": "crash"}}
     for _ in range(2):  # 200 statements in the embedded LRS, in two POSTs
         batch = [{"id": str(uuid.uuid4()), "actor": actor, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
@@ -40,12 +40,13 @@ def test_a_worker_killed_mid_delivery_resends_only_the_post_in_flight(small_stac
         answer = requests.post(stack.tool.url + "/xapi/statements", json=batch, headers=XAPI_HEADERS,
                                auth=(LRS_KEY, LRS_SECRET), timeout=60)
         assert answer.status_code == 200, answer.text
-    assert stack.lrs.holding.wait(60), f"the worker never sent POST {HELD_POST} ({len(stack.lrs.posts)} sent)"
+    assert stack.lrs.hold.holding.wait(60), f"the worker never sent POST {HELD_POST} ({len(stack.lrs.posts)} sent)"
     worker = stack.tool.worker
     assert worker is not None and worker.poll() is None  # it is waiting for the LRS's answer right now
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(10)
-    stack.lrs.release.set()  # the LRS has the statements; the answer goes nowhere
+    stack.lrs.hold.release.set()  # the LRS stores the statements; its answer goes nowhere
+    wait_for(lambda: len(stack.lrs.posts) >= HELD_POST, 10, "the held POST")
     in_flight = stack.lrs.posts[HELD_POST - 1]
     assert len(in_flight) == BATCH
     stack.tool.start_worker()
