@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 import psycopg
-from flask import Flask, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -37,6 +37,7 @@ TRANSIENT_SQLSTATES = {
     "57P03",  # cannot_connect_now (starting up, shutting down)
 }
 SAFE_METHODS = {"GET", "HEAD"}
+FALLBACK_MESSAGE = "Service unavailable: the database is restarting. Please try again in a moment."
 RETRY_FLAG = "mirco.db_retry"
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -62,16 +63,21 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _unavailable(exc: BaseException) -> Any:
-    """The 503 answer; a safe request that committed nothing is marked for the one retry."""
+    """The 503 answer, made without the database; a safe request that committed nothing is marked for the retry."""
     if request.method in SAFE_METHODS and not g.get("mirco_db_committed"):
         request.environ[RETRY_FLAG] = True
     log.warning("database unavailable while answering %s %s: %s", request.method, request.path,
                 str(exc).splitlines()[0][:300])
-    body, status = render_status_error(
-        503, "Service Unavailable",
-        _l("The service is briefly unavailable while its database restarts. Nothing is lost: please try again "
-           "in a moment."))
-    return body, status, {"Retry-After": str(RETRY_AFTER_S)}
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    g.setdefault("launch_locale", None)  # the launch's language is in the database: take the request's
+    try:
+        body, status = render_status_error(
+            503, "Service Unavailable",
+            _l("The service is briefly unavailable while its database restarts, so this request could not be "
+               "completed. Please try again in a moment."))
+    except sa_exc.SQLAlchemyError:  # the page itself needed the database after all: say it plainly
+        return Response(FALLBACK_MESSAGE, 503, headers, content_type="text/plain; charset=utf-8")
+    return body, status, headers
 
 
 def _remember_commits(app: Flask) -> None:

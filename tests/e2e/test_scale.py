@@ -88,7 +88,8 @@ def test_postgres_restart_mid_load_loses_nothing(stack: Stack) -> None:
     restarter.join()
     statuses = Counter(code for o in outcomes for code in o.statuses)
     assert restarted_at and stack.responses > restarted_at[0] + 100, "the restart did not happen mid-load"
-    assert not [code for code in statuses if code >= 500 and code != 503], statuses
+    assert not [code for code in statuses if code >= 500 and code != 503], \
+        (statuses, [line for o in outcomes for line in o.trail if line.endswith(" 500")])
     # a POST (statements, scores) in flight when the database went away may be sent once more
     check_nothing_lost(stack, outcomes, users, resent_at_most=FORWARD_BATCH + 1)
 

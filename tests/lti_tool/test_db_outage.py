@@ -124,8 +124,12 @@ def test_writes_and_pages_get_503_with_retry_after_while_the_database_restarts(t
     assert login.status_code == 503, login.text[:500]
     assert login.headers["Retry-After"] == str(RETRY_AFTER_S)
     assert login.headers["Content-Type"].startswith("text/html")
-    assert "Service unavailable" in login.text and "please try again in a moment" in login.text
-    assert proxy.refused >= 2
+    assert "Service unavailable" in login.text and "Please try again in a moment." in login.text
+    lesson = requests.get(base + "/play/", params={"launch": "f301a41d0a194c1b97fb34bbaf5ae097"},
+                          headers={"Accept": "text/html"}, timeout=30)  # its language is the launch's, in the database
+    assert lesson.status_code == 503 and lesson.headers["Content-Type"].startswith("text/html"), lesson.text[:300]
+    assert "Please try again in a moment." in lesson.text
+    assert proxy.refused >= 3
 
     proxy.come_back()
     again = requests.post(base + "/xapi/statements", json=sent, headers=XAPI, auth=(KEY, SECRET), timeout=30)
