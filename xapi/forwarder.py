@@ -7,14 +7,16 @@ one copy of a statement sent twice (same id + same content), so the target ends 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import sessionmaker
 
 from xapi import storage
@@ -126,6 +128,27 @@ def _one_by_one(sessions: sessionmaker, http: requests.Session, target: Target, 
     return delivered
 
 
+@contextmanager
+def _sending_alone(sessions: sessionmaker, target: Target) -> Iterator[bool]:
+    """On PostgreSQL, whether this worker holds the target's advisory lock (held on a connection of its own for
+    the whole send): a second worker skips the target instead of sending the same POST, and the lock dies with
+    the connection, so a killed worker blocks nobody. SQLite installations run one worker on one host."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(f"mirco-forward:{target.url}".encode()).digest()[:8], "big", signed=True)
+    with engine.connect() as connection:
+        alone = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        connection.commit()
+        try:
+            yield alone
+        finally:
+            if alone:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+
+
 def drain_target(sessions: sessionmaker, target: Target, *, batch_size: int = DEFAULT_BATCH,
                  http: requests.Session | None = None) -> int:
     """Send the next batch to one target if it is due; return how many statements it accepted.
@@ -134,6 +157,11 @@ def drain_target(sessions: sessionmaker, target: Target, *, batch_size: int = DE
     (`batch_size` statements, or one when a batch is split), so a crash or a lost answer re-sends only the
     statements of the one POST whose answer did not arrive (the receiving LRS keeps one copy per id).
     """
+    with _sending_alone(sessions, target) as alone:
+        return _drain(sessions, target, batch_size, http) if alone else 0
+
+
+def _drain(sessions: sessionmaker, target: Target, batch_size: int, http: requests.Session | None) -> int:
     fc, st = storage.forward_cursor, storage.statement
     with sessions.begin() as session:
         cursor = session.execute(select(fc).where(fc.c.target == target.url)).first()

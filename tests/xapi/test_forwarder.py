@@ -189,3 +189,49 @@ def test_a_crash_in_a_split_batch_resends_only_the_statement_in_flight(database_
     finally:
         db.dispose()
         empty_all_tables(database_url)
+
+
+class HeldSession(requests.Session):
+    """The first worker's HTTP session: its POST waits until `go_on` is set (a slow external LRS)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending, self.go_on = threading.Event(), threading.Event()
+
+    def post(self, url, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.sending.set()
+        self.go_on.wait(30)
+        return super().post(url, **kwargs)
+
+
+def test_a_second_worker_skips_the_target_the_first_is_sending_to(database_url: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                   external) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite installations run one worker on one host (docs/lrs.md)")
+    endpoint, external_app, flaky = external
+    flaky.refuse, flaky.lose_next_ack = 0, False
+    tool = make_test_app(database_url, tmp_path / "tool")
+    db = tool.extensions["mirco"].db
+    target = forwarder.Target(endpoint, "fwd", "fwd-secret")
+    try:
+        with db.transaction() as session:
+            first_ids = store_statements(session, [statement() for _ in range(20)])
+        first, delivered = HeldSession(), []
+        sender = threading.Thread(target=lambda: delivered.append(forwarder.drain_target(db.sessions, target,
+                                                                                         http=first)))
+        sender.start()
+        assert first.sending.wait(30)
+        second = RecordingSession(first_ids)
+        assert forwarder.drain_target(db.sessions, target, http=second) == 0 and second.sent == []
+        first.go_on.set()
+        sender.join(30)
+        assert delivered == [20]
+        with db.transaction() as session:
+            later = store_statements(session, [statement() for _ in range(5)])
+        after = RecordingSession(first_ids + later)
+        assert forwarder.drain_target(db.sessions, target, http=after) == 5  # the lock went with the first send
+        assert after.sent == [later]
+        assert sorted(external_ids(external_app)) == sorted(first_ids + later)
+    finally:
+        db.dispose()
+        empty_all_tables(database_url)
