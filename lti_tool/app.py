@@ -7,7 +7,7 @@ from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from courses.catalogue import Catalogue
-from lti_tool import errors, i18n, metrics, security_headers
+from lti_tool import db_outage, errors, i18n, metrics, security_headers
 from lti_tool.config import load_settings
 from lti_tool.db import Database
 from lti_tool.logs import configure_logging, install_request_logging
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(settings.log_json)
     install_request_logging(app, on_response=metrics.observe_request)
     errors.register(app)
+    db_outage.init_app(app)
     i18n.init_app(app)
     security_headers.init_app(app)
     from lti_tool.views import catalogue as catalogue_views, health

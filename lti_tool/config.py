@@ -53,6 +53,9 @@ class Settings:
     roster_max_age_seconds: int = 300  # the reports read the course's members again (NRPS) when older than this
     roster_wait_seconds: int = 3  # how long a report page waits for that read before showing the last known list
     content_origin: str = ""  # a separate origin (scheme://host[:port]) serving imported package content
+    lrs_max_statements: int = 1000  # statements in one POST to /xapi/statements
+    lrs_max_body_bytes: int = 16 * 1024 * 1024  # body of one request to /xapi/ (attachments included)
+    lrs_forward_batch: int = 50  # statements per POST to an external LRS: the most a crash re-sends
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -151,6 +154,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
                           f"{settings.roster_max_age_seconds} / {settings.roster_wait_seconds}")
     if settings.content_origin:
         settings = dataclasses.replace(settings, content_origin=_content_origin(settings))
+    for name in ("lrs_max_statements", "lrs_max_body_bytes", "lrs_forward_batch"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"MIRCO_{name.upper()}: expected a positive whole number, got {getattr(settings, name)}")
     return settings
 
 

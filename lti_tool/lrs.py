@@ -20,7 +20,8 @@ def register_lrs(app: Flask) -> None:
         return
     app.register_blueprint(create_blueprint(
         state.db.sessions, authority_home=lrs_home(settings),
-        seed_key=settings.lrs_default_key, seed_secret=settings.lrs_default_secret))
+        seed_key=settings.lrs_default_key, seed_secret=settings.lrs_default_secret,
+        max_statements=settings.lrs_max_statements, max_body_bytes=settings.lrs_max_body_bytes))
 
 
 def tool_authority(settings: Settings) -> dict:
@@ -46,7 +47,7 @@ def forward_statements(app: Flask) -> int:
     """Worker drain: send new statements to every MIRCO_LRS_FORWARD_URLS target."""
     settings = app_state(app).settings
     targets = targets_from(settings.lrs_forward_urls, settings.lrs_forward_keys, settings.lrs_forward_secrets)
-    return drain_once(app_state(app).db.sessions, targets) if targets else 0
+    return drain_once(app_state(app).db.sessions, targets, batch_size=settings.lrs_forward_batch) if targets else 0
 
 
 DRAINS.append(forward_statements)

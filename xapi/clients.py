@@ -75,6 +75,11 @@ def authenticate(session: Session, key: str, secret: str) -> Client | None:
     return Client(row.name, row.key, frozenset(row.scopes.split()))
 
 
+def is_disabled(session: Session, key: str) -> bool:
+    """True when the key is recorded and revoked: revocation also binds a key given in the settings (the seed)."""
+    return bool(session.execute(select(storage.client.c.disabled).where(storage.client.c.key == key)).scalar())
+
+
 def disable_client(session: Session, key: str) -> bool:
     """Revoke a credential: its requests get 401 from now on; its statements stay. False for an unknown key."""
     found = session.execute(update(storage.client).where(storage.client.c.key == key).values(disabled=True))

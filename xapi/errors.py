@@ -45,4 +45,10 @@ class PreconditionFailed(XAPIError):
 
 
 class PayloadTooLarge(XAPIError):
+    """A request over one of the LRS's size limits; answered as JSON naming the limit, so a client can split."""
+
     status = 413
+
+    def __init__(self, message: str, *, limit: int, unit: str) -> None:
+        super().__init__(message)
+        self.limit, self.unit = limit, unit

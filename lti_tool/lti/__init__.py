@@ -6,6 +6,7 @@ from typing import Callable, Iterable
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool import security_headers
 from lti_tool.lti.toolconf import ACTIVE
@@ -23,9 +24,14 @@ def platform_urls(app: Flask) -> Callable[[], Iterable[str]]:
     def provider() -> list[str]:
         expires, urls = cache.get("urls", (0.0, []))
         if expires < time.monotonic():
-            with app_state(app).db.sessions() as session:
-                rows = session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)
-                                       .where(LtiPlatform.status == ACTIVE)).all()
+            try:
+                with app_state(app).db.sessions() as session:
+                    rows = session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)
+                                           .where(LtiPlatform.status == ACTIVE)).all()
+            except SQLAlchemyError:
+                if "urls" not in cache:
+                    raise
+                return urls  # the database is briefly away: the origins known 30 s ago still hold
             urls = [url for row in rows for url in row]
             cache["urls"] = (time.monotonic() + ORIGINS_TTL, urls)
         return urls

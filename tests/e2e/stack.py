@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,13 +92,47 @@ class Switch:
         return app
 
 
+class Hold:
+    """A slow service: once armed, the `nth` request to the given path prefixes waits (up to a minute) until
+    `release` is set. Meanwhile `holding` is set and `caller_port` is the port the caller waits on, so a test can
+    find and kill the very process that holds a request."""
+
+    def __init__(self) -> None:
+        self.nth = self.seen = self.caller_port = 0
+        self.holding, self.release = threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+
+    def arm(self, nth: int = 1) -> None:
+        with self.lock:
+            self.nth, self.seen = nth, 0
+
+    def wrap(self, app: Flask, prefixes: tuple[str, ...]) -> Flask:
+        @app.before_request
+        def _hold():  # type: ignore[no-untyped-def]
+            if not request.path.startswith(prefixes):
+                return None
+            with self.lock:
+                self.seen += 1
+                held = self.seen == self.nth
+            if held:
+                self.caller_port = int(request.environ["REMOTE_PORT"])
+                self.holding.set()
+                self.release.wait(60)
+            return None
+
+        return app
+
+
 @dataclass
 class ExternalLRS:
-    """An external LRS that counts every statement id it accepted (to prove exactly-once delivery)."""
+    """An external LRS that counts every statement id it received, POST by POST (a conforming LRS would keep one
+    copy per id; counting shows what the forwarder sent twice); it can refuse (`switch`) or be slow (`hold`)."""
 
     received: Counter = field(default_factory=Counter)
     switch: Switch = field(default_factory=Switch)
+    hold: Hold = field(default_factory=Hold)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    posts: list[list[str]] = field(default_factory=list)
 
     def app(self) -> Flask:
         app = Flask("external-lrs")
@@ -111,11 +145,13 @@ class ExternalLRS:
         def statements():  # type: ignore[no-untyped-def]
             body = request.get_json(force=True)
             batch = body if isinstance(body, list) else [body]
+            ids = [s["id"] for s in batch]
             with self.lock:
-                self.received.update(s["id"] for s in batch)
-            return jsonify([s["id"] for s in batch])
+                self.received.update(ids)
+                self.posts.append(ids)
+            return jsonify(ids)
 
-        return self.switch.wrap(app, ("/xapi/statements",))
+        return self.hold.wrap(self.switch.wrap(app, ("/xapi/statements",)), ("/xapi/statements",))
 
 
 INSTRUCTOR_ID = "teacher-001"
@@ -125,8 +161,9 @@ def learner_ids(count: int) -> list[str]:
     return [f"learner-{n:03d}" for n in range(1, count + 1)]
 
 
-def make_platform(tool_url: str, learners: int) -> tuple[PlatformState, Switch, Flask]:
-    """lti1p3platform with `learners` learners and one link to the fixture course; AGS can be switched off."""
+def make_platform(tool_url: str, learners: int) -> tuple[PlatformState, Switch, Hold, Flask]:
+    """lti1p3platform with `learners` learners and one link to the fixture course; AGS can be switched off, and its
+    key set (which each web worker fetches at its first launch) can be slow."""
     state = PlatformState(issuer="", client_id="e2e-client", deployment_id="e2e-dep",
                           private_pem=new_private_key_pem(), tool_login_url=tool_url + "/lti/login",
                           tool_launch_url=tool_url + "/lti/launch", tool_jwks_url=tool_url + "/lti/jwks.json",
@@ -137,8 +174,8 @@ def make_platform(tool_url: str, learners: int) -> tuple[PlatformState, Switch, 
     state.links = {"link-1": {"title": "Mini course", "custom": {"course": "mini-course"}, "lineitem": None}}
     app = Flask("e2e-platform")
     app.register_blueprint(platform_blueprint("platform", "", lambda: state))
-    switch = Switch()
-    return state, switch, switch.wrap(app, ("/ags/", "/token"))
+    switch, hold = Switch(), Hold()
+    return state, switch, hold, hold.wrap(switch.wrap(app, ("/ags/", "/token")), ("/jwks",))
 
 
 @dataclass
@@ -181,6 +218,23 @@ class Tool:
         children = Path(f"/proc/{self.gunicorn.pid}/task/{self.gunicorn.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
+    def worker_holding(self, local_port: int) -> int | None:
+        """The gunicorn worker whose TCP socket has this local port (an outgoing request it is waiting on)."""
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                    inodes.add(f"socket:[{fields[9]}]")
+        for pid in self.worker_pids():
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    if os.readlink(fd) in inodes:
+                        return pid
+                except OSError:
+                    continue
+        return None
+
     def start_worker(self) -> None:
         self.worker = subprocess.Popen(
             [sys.executable, "-c", "from lti_tool.cli import main; main()", "worker", "--idle", "0.2"],
@@ -216,6 +270,8 @@ def tool_environment(instance: Path, database_url: str, port: int, lrs_url: str)
 QUIZ_ANSWERS = {"q-q1": "a", "q-q2": "true", "q-q6": "33"}
 LESSONS = ("/play/lesson/m1-basics/m1-l1-definition", "/play/lesson/m1-basics/m1-l2-non-refoulement")
 STATEMENTS_PER_LEARNER = 3
+E2E_ACTIVITIES = "https://e2e.example.org/activities/"
+"""Prefix of the activities the simulated learners' own xAPI statements are about."""
 
 
 @dataclass
@@ -238,10 +294,12 @@ class Learner:
     xAPI statement carries its id, so a retried write is idempotent and can be counted.
     """
 
-    def __init__(self, user: str, platform_url: str, tool_url: str) -> None:
+    def __init__(self, user: str, platform_url: str, tool_url: str,
+                 on_response: Callable[[], None] | None = None) -> None:
         self.user, self.platform_url, self.tool_url = user, platform_url, tool_url
         self.http = requests.Session()
         self.outcome = Outcome(user)
+        self.on_response = on_response
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         for attempt in range(30):
@@ -255,6 +313,8 @@ class Learner:
             if url.startswith(self.tool_url):  # the platform's own pages are not the tool's speed
                 self.outcome.latencies.append(time.perf_counter() - started)
             self.outcome.statuses.append(response.status_code)
+            if self.on_response:
+                self.on_response()
             self.outcome.trail.append(f"{method} {url.split('?')[0]} {response.status_code}")
             if response.status_code in (502, 503, 504) or response.status_code >= 500 and method == "GET":
                 time.sleep(0.2 * (attempt + 1))  # a person reloads; the status is recorded all the same
@@ -304,7 +364,7 @@ class Learner:
         for n in range(STATEMENTS_PER_LEARNER):
             statement = {"id": str(uuid.uuid4()), "actor": actor,
                          "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-                         "object": {"id": f"https://e2e.example.org/activities/{n}"}}
+                         "object": {"id": f"{E2E_ACTIVITIES}{n}"}}
             response = self._request("POST", self.tool_url + "/xapi/statements", json=statement,
                                      headers=XAPI_HEADERS, auth=(LRS_KEY, LRS_SECRET))
             if response.status_code == 200:
@@ -334,11 +394,20 @@ class Stack:
     platform: PlatformState
     platform_url: str
     ags_switch: Switch
+    jwks_hold: Hold
     lrs: ExternalLRS
+    responses: int = 0
+    """HTTP answers the simulated learners got so far (to act in the middle of a run)."""
 
     def run_learners(self, users: list[str], threads: int | None = None) -> list[Outcome]:
+        lock = threading.Lock()
+
+        def answered() -> None:
+            with lock:
+                self.responses += 1
+
         with ThreadPoolExecutor(max_workers=threads or len(users)) as pool:
-            return list(pool.map(lambda user: Learner(user, self.platform_url, self.tool.url).run(), users))
+            return list(pool.map(lambda user: Learner(user, self.platform_url, self.tool.url, answered).run(), users))
 
 
 def build_stack(directory: Path, workers: int, learners: int = LEARNERS,
@@ -353,7 +422,7 @@ def build_stack(directory: Path, workers: int, learners: int = LEARNERS,
     port = free_port()
     lrs = ExternalLRS()
     lrs_server = ThreadedServer(lrs.app())
-    state, ags_switch, platform_app = make_platform(f"http://127.0.0.1:{port}", learners)
+    state, ags_switch, jwks_hold, platform_app = make_platform(f"http://127.0.0.1:{port}", learners)
     platform_server = ThreadedServer(platform_app)
     state.issuer = platform_server.url
     env = tool_environment(directory / "instance", postgres.url, port, lrs_server.url) | (extra_env or {})
@@ -365,7 +434,7 @@ def build_stack(directory: Path, workers: int, learners: int = LEARNERS,
                    "--auth-token-url", state.issuer + "/token", "--key-set-url", state.issuer + "/jwks")
         tool.start_web(workers)
         tool.start_worker()
-        yield Stack(tool, postgres, state, platform_server.url, ags_switch, lrs)
+        yield Stack(tool, postgres, state, platform_server.url, ags_switch, jwks_hold, lrs)
     finally:
         tool.stop()
         platform_server.stop()

@@ -1,11 +1,14 @@
-"""Forwarding to an external LRS that refuses for a while, loses an acknowledgement, then recovers:
-every statement arrives exactly once (by id), also across a worker restart."""
+"""Forwarding to an external LRS that refuses for a while, loses an acknowledgement, then recovers: every
+statement arrives (by id) once in the external LRS, also across a worker restart; a killed worker re-sends only
+the POST in flight."""
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from lti_tool.db import make_engine
@@ -122,6 +125,113 @@ def test_permanently_refused_statement_is_recorded_not_blocking(database_url: st
             rejected = session.execute(select(storage.forward_rejected)).one()
         assert rejected.statement_id == refused["id"] and rejected.status == 400
         assert "contextAgents" in rejected.message
+    finally:
+        db.dispose()
+        empty_all_tables(database_url)
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies here (kill -9): nothing after this point of the drain runs."""
+
+
+class RecordingSession(requests.Session):
+    """The forwarder's HTTP session: records which of `known` ids each POST carried; dies after POST `die_after`."""
+
+    def __init__(self, known: list[str], die_after: int | None = None) -> None:
+        super().__init__()
+        self.known, self.die_after, self.sent = known, die_after, []
+
+    def post(self, url, data=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.sent.append([sid for sid in self.known if sid.encode() in data])
+        response = super().post(url, data=data, **kwargs)
+        if len(self.sent) == self.die_after:
+            raise WorkerKilled  # the target stored the statement, its answer never arrived
+        return response
+
+
+def test_a_crash_in_a_split_batch_resends_only_the_statement_in_flight(database_url: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                       external) -> None:
+    """A batch refused for one bad statement goes one by one, each committed: a worker killed there re-sends one
+    statement, not the batch; each statement goes with its own attachment only."""
+    endpoint, external_app, flaky = external
+    flaky.refuse, flaky.lose_next_ack = 0, False
+    tool = make_test_app(database_url, tmp_path / "tool", lrs_forward_urls=(endpoint,), lrs_forward_keys=("fwd",),
+                         lrs_forward_secrets=("fwd-secret",))
+    db = tool.extensions["mirco"].db
+    target = forwarder.Target(endpoint, "fwd", "fwd-secret")
+    try:
+        parts = {}
+        good = []
+        for n in range(4):
+            content = f"attachment {n}".encode()
+            sha2 = hashlib.sha256(content).hexdigest()
+            parts[sha2] = ("text/plain", content)
+            good.append(statement(attachments=[{"usageType": "http://example.com/usage", "display": {"en-US": "a"},
+                                                "contentType": "text/plain", "length": len(content), "sha2": sha2}]))
+        bad = statement(context={"contextAgents": [  # xAPI 2.0 only: refused by a 1.0.3 request
+            {"objectType": "contextAgent", "agent": {"mbox": "mailto:i@example.com"}}]})
+        order = [good[0], bad, good[1], good[2], good[3]]
+        with db.transaction() as session:
+            store_statements(session, order, version="2.0.0", attachments=parts)
+        ids = [s["id"] for s in order]
+
+        dying = RecordingSession(ids, die_after=4)  # batch (400), good0, bad (400), good1 -> killed
+        with pytest.raises(WorkerKilled):
+            forwarder.drain_target(db.sessions, target, http=dying)
+        assert dying.sent == [ids, [ids[0]], [ids[1]], [ids[2]]]
+        restarted = RecordingSession(ids)
+        assert forwarder.drain_target(db.sessions, target, http=restarted) == 3
+        assert restarted.sent == [ids[2:]]  # good1 again (it was in flight), then the rest: nothing else twice
+        assert sorted(external_ids(external_app)) == sorted(s["id"] for s in good)
+        with db.sessions() as session:
+            rejected = session.execute(select(storage.forward_rejected)).all()
+        assert [(r.statement_id, r.status) for r in rejected] == [(bad["id"], 400)]
+    finally:
+        db.dispose()
+        empty_all_tables(database_url)
+
+
+class HeldSession(requests.Session):
+    """The first worker's HTTP session: its POST waits until `go_on` is set (a slow external LRS)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending, self.go_on = threading.Event(), threading.Event()
+
+    def post(self, url, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.sending.set()
+        self.go_on.wait(30)
+        return super().post(url, **kwargs)
+
+
+def test_a_second_worker_skips_the_target_the_first_is_sending_to(database_url: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                   external) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite installations run one worker on one host (docs/lrs.md)")
+    endpoint, external_app, flaky = external
+    flaky.refuse, flaky.lose_next_ack = 0, False
+    tool = make_test_app(database_url, tmp_path / "tool")
+    db = tool.extensions["mirco"].db
+    target = forwarder.Target(endpoint, "fwd", "fwd-secret")
+    try:
+        with db.transaction() as session:
+            first_ids = store_statements(session, [statement() for _ in range(20)])
+        first, delivered = HeldSession(), []
+        sender = threading.Thread(target=lambda: delivered.append(forwarder.drain_target(db.sessions, target,
+                                                                                         http=first)))
+        sender.start()
+        assert first.sending.wait(30)
+        second = RecordingSession(first_ids)
+        assert forwarder.drain_target(db.sessions, target, http=second) == 0 and second.sent == []
+        first.go_on.set()
+        sender.join(30)
+        assert delivered == [20]
+        with db.transaction() as session:
+            later = store_statements(session, [statement() for _ in range(5)])
+        after = RecordingSession(first_ids + later)
+        assert forwarder.drain_target(db.sessions, target, http=after) == 5  # the lock went with the first send
+        assert after.sent == [later]
+        assert sorted(external_ids(external_app)) == sorted(first_ids + later)
     finally:
         db.dispose()
         empty_all_tables(database_url)

@@ -5,10 +5,13 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+import requests
 from flask import Flask
+from sqlalchemy import func, select
 
-from tests.xapi.conftest import VERB, Xapi, basic, statement
-from xapi import clients
+from lti_tool.cli import cli
+from tests.xapi.conftest import KEY, VERB, Xapi, basic, statement
+from xapi import clients, storage
 from xapi.lrs import create_blueprint
 
 
@@ -127,3 +130,21 @@ def test_oversized_body_is_413(lrs_app) -> None:  # type: ignore[no-untyped-def]
     assert client.post("statements", json=big).status_code == 413
     assert client.post("statements", json=statement()).status_code == 200
     assert client.get(f"statements?verb={VERB}").status_code == 200
+
+
+def test_a_disabled_seed_credential_is_refused_over_http(lrs_app, live_lrs: str) -> None:  # type: ignore[no-untyped-def]
+    """MIRCO_LRS_DEFAULT_KEY/SECRET stay in the settings, but `mirco lrs clients disable` revokes them."""
+    from lti_tool.lrs import seed_default_client
+
+    headers = {"X-Experience-API-Version": "1.0.3", "Authorization": basic()}
+    assert requests.get(live_lrs + "statements", headers=headers, timeout=10).status_code == 200
+    seed_default_client(lrs_app)  # the `mirco init` step records the seed key as a client
+    assert requests.get(live_lrs + "statements", headers=headers, timeout=10).status_code == 200
+    disabled = lrs_app.test_cli_runner().invoke(cli, ["lrs", "clients", "disable", KEY])
+    assert disabled.exit_code == 0, disabled.output
+    for method, kwargs in (("GET", {}), ("POST", {"json": statement()})):
+        response = requests.request(method, live_lrs + "statements", headers=headers, timeout=10, **kwargs)
+        assert response.status_code == 401, response.text
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
+    with lrs_app.extensions["mirco"].db.sessions() as session:  # the refused POST stored nothing
+        assert session.execute(select(func.count()).select_from(storage.statement)).scalar() == 0

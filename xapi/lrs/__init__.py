@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from xapi import clients, service
 from xapi.clients import Client
 from xapi.clock import iso
-from xapi.errors import Forbidden, Unauthorized, XAPIError
+from xapi.errors import Forbidden, PayloadTooLarge, Unauthorized, XAPIError
 from xapi.identity import agent_key
 from xapi.lrs import document_resources, statements
 from xapi.lrs.context import LrsContext, json_response
@@ -43,11 +43,14 @@ SCOPES = {
 
 def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix: str = "/xapi",
                      seed_key: str = "", seed_secret: str = "", max_limit: int = 500,
-                     max_body_bytes: int = 64 * 1024 * 1024) -> Blueprint:
+                     max_body_bytes: int = 16 * 1024 * 1024, max_statements: int = 1000) -> Blueprint:
     """Blueprint serving the xAPI resources under `url_prefix`; `authority_home` is the homePage of the
-    account in each statement's authority (the LRS's own base URL)."""
+    account in each statement's authority (the LRS's own base URL). A request body over `max_body_bytes`, or
+    a POST of more than `max_statements` statements, is refused with 413 before any of it is validated or stored
+    (one huge batch would hold a web worker for seconds)."""
     ctx = LrsContext(sessions=sessions, authority_home=authority_home, statements_path=f"{url_prefix}/statements",
-                     max_limit=max_limit, max_body_bytes=max_body_bytes, seed_key=seed_key, seed_secret=seed_secret)
+                     max_limit=max_limit, max_body_bytes=max_body_bytes, max_statements=max_statements,
+                     seed_key=seed_key, seed_secret=seed_secret)
     bp = Blueprint("xapi_lrs", __name__, url_prefix=url_prefix)
 
     @bp.after_request
@@ -98,6 +101,9 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
                     raise Forbidden(f"client {client.name!r} has no scope to {'write' if writing else 'read'} "
                                     f"{path}")
                 return _in_transaction(ctx, lambda session: handler(session, req, client))
+            except PayloadTooLarge as exc:
+                return json_response({"error": "Payload Too Large", "message": str(exc), "limit": exc.limit,
+                                      "unit": exc.unit}, 413)
             except XAPIError as exc:
                 response = _error(exc.status, str(exc))
                 if path == "statements" and request.method in ("GET", "HEAD"):
@@ -118,7 +124,7 @@ def create_blueprint(sessions: sessionmaker, *, authority_home: str, url_prefix:
         if req.method == "PUT":
             return statements.put(session, req, authority)
         if req.method == "POST":
-            return statements.post(session, req, authority)
+            return statements.post(session, req, authority, max_statements=ctx.max_statements)
         return _error(405, "statements cannot be deleted; void them")
 
     resource("statements", statements_view)
@@ -160,10 +166,11 @@ def _authenticate(ctx: LrsContext, req: XRequest) -> Client:
         raise Unauthorized("malformed Basic credentials") from None
     if not colon:
         raise Unauthorized("malformed Basic credentials")
-    if ctx.seed_key and ctx.seed_secret and hmac.compare_digest(key.encode(), ctx.seed_key.encode()) \
-            and hmac.compare_digest(secret.encode(), ctx.seed_secret.encode()):
-        return Client("seed", key, frozenset({"all"}))
+    seed = bool(ctx.seed_key and ctx.seed_secret and hmac.compare_digest(key.encode(), ctx.seed_key.encode())
+                and hmac.compare_digest(secret.encode(), ctx.seed_secret.encode()))
     with ctx.sessions() as session:
+        if seed and not clients.is_disabled(session, key):  # `mirco lrs clients disable` revokes the seed too
+            return Client("seed", key, frozenset({"all"}))
         client = clients.authenticate(session, key, secret)
     if client is None:
         raise Unauthorized("unknown key or wrong secret")

@@ -15,7 +15,8 @@ class LrsContext:
     authority_home: str
     statements_path: str = "/xapi/statements"
     max_limit: int = 500
-    max_body_bytes: int = 64 * 1024 * 1024
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_statements: int = 1000
     seed_key: str = ""
     seed_secret: str = ""
 

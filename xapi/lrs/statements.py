@@ -11,7 +11,7 @@ from werkzeug.http import parse_accept_header
 
 from xapi import service
 from xapi.clock import http_date, iso, to_us
-from xapi.errors import BadRequest, Forbidden, InvalidStatement, NotFound
+from xapi.errors import BadRequest, Forbidden, InvalidStatement, NotFound, PayloadTooLarge
 from xapi.identity import agent_key
 from xapi.jsontext import loads
 from xapi.lrs import multipart
@@ -75,8 +75,12 @@ def check_attachments(statements: list[dict], attachments: dict[str, tuple[str, 
 
 
 def store(session: Session, req: XRequest, authority: dict,
-          statement_id: str | None = None) -> list[str]:
+          statement_id: str | None = None, *, max_statements: int | None = None) -> list[str]:
     statements, attachments, single = read_statements(req)
+    if max_statements is not None and len(statements) > max_statements:
+        raise PayloadTooLarge(f"{len(statements)} statements in one request; this LRS takes at most "
+                              f"{max_statements} per POST: send them in smaller batches",
+                              limit=max_statements, unit="statements")
     if statement_id is not None:
         if not single:
             raise BadRequest("PUT statements takes one statement object")
@@ -97,9 +101,9 @@ def put(session: Session, req: XRequest, authority: dict) -> Response:
     return Response(status=204)
 
 
-def post(session: Session, req: XRequest, authority: dict) -> Response:
+def post(session: Session, req: XRequest, authority: dict, *, max_statements: int) -> Response:
     check_params(req, set())
-    return json_response(store(session, req, authority))
+    return json_response(store(session, req, authority, max_statements=max_statements))
 
 
 def _query(req: XRequest, mine: str | None) -> service.StatementQuery:

@@ -62,11 +62,13 @@ def _single(pairs: list[tuple[str, str]], what: str) -> dict[str, str]:
 
 
 def read_body(request: Request, max_bytes: int) -> bytes:
+    too_large = PayloadTooLarge(f"request body larger than {max_bytes} bytes: send it in smaller requests",
+                                limit=max_bytes, unit="bytes")
     if request.content_length is not None and request.content_length > max_bytes:
-        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+        raise too_large
     body = request.stream.read(max_bytes + 1)
     if len(body) > max_bytes:
-        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+        raise too_large
     return body
 
 
