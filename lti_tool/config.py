@@ -46,6 +46,8 @@ class Settings:
     log_json: bool = False
     frame_ancestors: tuple[str, ...] = ()  # origins allowed to frame the tool, besides registered platforms
     proxy_fix: int = 0
+    launch_idle_minutes: int = 120  # a launch not used for this long closes (its tokens and cookie entry expire)
+    launch_max_hours: int = 8  # and every launch closes this long after it began
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,6 +138,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings.proxy_fix < 0:
         raise ConfigError(f"MIRCO_PROXY_FIX: expected the number of trusted reverse proxies (0 or more), "
                           f"got {settings.proxy_fix}")
+    for name in ("launch_idle_minutes", "launch_max_hours"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"MIRCO_{name.upper()}: expected 1 or more, got {getattr(settings, name)}")
     return settings
 
 

@@ -5,7 +5,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from jwcrypto.common import JWException
 from jwt import PyJWTError
@@ -14,7 +14,8 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import keys, metrics
 from lti_tool.errors import render_error
-from lti_tool.identity import LAUNCH_SESSION_KEY
+from lti_tool.identity import launch_token, remember_launch
+from lti_tool.launch_tokens import TokenKind
 from lti_tool.launch_store import launch_store
 from lti_tool.lti.flow import (LaunchRejected, SingleUseSessionService, StorageNeeded, TimeoutSession,
                                ToolCookieService, ToolMessageLaunch)
@@ -149,8 +150,11 @@ def launch():  # type: ignore[no-untyped-def]
     except (LtiException, OIDCException, PyJWTError, JWException) as exc:
         return _refuse(_l("The launch was rejected: %(reason)s", reason=str(exc)),
                        401 if "signature" in str(exc).lower() else 400)
-    session[LAUNCH_SESSION_KEY] = launch_row.id
+    remember_launch(launch_row.id)
     metrics.count_launch(launch_row.message_type)
+    # The cookie just set may not come back (cross-site iframe): this one hop names the launch with a token that
+    # expires in two minutes; the next page gives its links a cookie-bound token, or a bearer one without cookie.
+    hop = launch_token(launch_row.id, TokenKind.HOP)
     if launch_row.message_type == "LtiDeepLinkingRequest":
-        return redirect(url_for("deep_linking.picker", launch=launch_row.id), 303)
-    return redirect(url_for("player.start", launch=launch_row.id), 303)
+        return redirect(url_for("deep_linking.picker", launch=hop), 303)
+    return redirect(url_for("player.start", launch=hop), 303)

@@ -39,8 +39,8 @@ def reports_url(launch: Any) -> str | None:
         return None
     if launch.course_id:
         return url_for("reports.overview", context_pk=launch.context_pk, course_id=launch.course_id,
-                       launch=launch.launch_id)
-    return url_for("reports.index", launch=launch.launch_id)
+                       launch=launch.token)
+    return url_for("reports.index", launch=launch.token)
 
 
 def _scope() -> tuple[LaunchContext, Scope]:
@@ -63,7 +63,7 @@ def start():  # type: ignore[no-untyped-def]
         found = next(((m, l) for m, l in scope.lessons() if l.id == launch.lesson_id), None)
         if found:
             return redirect(url_for("player.lesson", module_id=found[0].id, lesson_id=found[1].id,
-                                    launch=launch.launch_id))
+                                    launch=launch.token))
     progress = load_progress(app_state().db, launch, scope)
     return render_template("player/outline.html", launch=launch, scope=scope, lang=content_lang(),
                            progress=progress, resume=progress.resume(scope))

@@ -2,14 +2,15 @@
 the session/commit API it calls, and the package files.
 
 Package files are served under the package's random 128-bit id without a launch check (a SCO's relative links
-cannot carry the launch id); the commit API needs the launch like every learner action.
+cannot carry the launch token); the commit API needs the launch like every learner action.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request, send_from_directory, \
     url_for
 
-from lti_tool.identity import current_learner, require_launch
+from lti_tool.identity import current_learner, launch_token, require_launch
+from lti_tool.launch_tokens import TokenKind
 from lti_tool.progress import NoContent
 from lti_tool.scorm_playback import Cmi5Unavailable, CommitRefused, Links, NoDelivery, cmi5_fetch, cmi5_sync, \
     navigate, package_id_of, player_page, record_commit
@@ -38,8 +39,8 @@ def play():  # type: ignore[no-untyped-def]
         abort(404, description=str(exc))
     config = {
         "version": page.version,
-        "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
-        "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id) if page.cmi5 else None,
+        "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.token),
+        "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.token) if page.cmi5 else None,
     }
     return render_template("scorm/play.html", page=page, config=config)
 
@@ -51,11 +52,13 @@ def _content_url(package_id: str, href: str) -> str:
 
 
 def _links(launch_id: str) -> Links:
+    """`back` is the cmi5 returnURL: an AU in its own window comes back as a top-level page, where the cookie of the
+    platform's frame (partitioned) is not sent, so it carries a bearer token (it expires with the idle lifetime)."""
     base = app_state().settings.base_url.rstrip("/")
     return Links(content=_content_url,
                  fetch=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view", attempt_id=attempt,
                                                              nonce=nonce),
-                 back=base + url_for("scorm_play.play", launch=launch_id))
+                 back=base + url_for("scorm_play.play", launch=launch_token(launch_id, TokenKind.BEARER)))
 
 
 @bp.post("/session/<int:sco_pk>")
@@ -78,7 +81,7 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
         return jsonify(attempt=None, reason=opened.reason, ended=opened.ended, menu=opened.menu,
                        ownWindowSco=opened.own_window_sco)
     commit_url = None if opened.cmi is None else url_for("scorm_play.commit", attempt_id=opened.attempt_id,
-                                                         launch=launch.launch_id)
+                                                         launch=launch.token)
     return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=opened.url, menu=opened.menu,
                    commitUrl=commit_url, ownWindow=opened.own_window)
 
@@ -145,7 +148,7 @@ def _packages_open_their_player():  # type: ignore[no-untyped-def]
     if request.endpoint == "player.start":
         launch = current_learner()
         if launch is not None and package_id_of(launch):
-            return redirect(url_for("scorm_play.play", launch=launch.launch_id), code=303)
+            return redirect(url_for("scorm_play.play", launch=launch.token), code=303)
     return None
 
 

@@ -23,6 +23,8 @@ from jwcrypto.jwk import JWK
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from lti_tool import launch_tokens
+from lti_tool.launch_tokens import TokenKind
 from lti_tool.models import Base
 from lti_tool.state import app_state
 
@@ -158,3 +160,16 @@ class Browser:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def launch_token(app: Flask, launch_id: str, kind: TokenKind = TokenKind.BEARER) -> str:
+    """The `launch` value a page without the session cookie carries for `launch_id` (a fresh bearer token)."""
+    return launch_tokens.issue(app_state(app).settings.secret_key, launch_id, kind)
+
+
+def launch_id_in(app: Flask, url: str) -> str:
+    """The launch id named by the `launch` token of `url` (a redirect's Location, a link)."""
+    value = parse_qs(urlsplit(url).query)["launch"][0]
+    token = launch_tokens.read(app_state(app).settings.secret_key, value, 3600)
+    assert token is not None, f"no valid launch token in {url}"
+    return token.launch_id
