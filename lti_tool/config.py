@@ -48,6 +48,9 @@ class Settings:
     proxy_fix: int = 0
     launch_idle_minutes: int = 120  # a launch not used for this long closes (its tokens and cookie entry expire)
     launch_max_hours: int = 8  # and every launch closes this long after it began
+    rate_limits: bool = True  # per client address on the anonymous endpoints (lti_tool.rate_limits)
+    rate_limit_anonymous: str = "300/minute;6000/hour"  # each of /lti/login, /lti/launch, /lti/register
+    rate_limit_lrs_auth_failures: str = "20/minute"  # LRS requests answered 401
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
