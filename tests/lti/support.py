@@ -105,7 +105,7 @@ def launch_claims(issuer: str, client_id: str, nonce_value: str, **overrides: An
 
 
 def row_counts(app: Flask) -> dict[str, int]:
-    """Rows per tool table (the launch store excluded: login writes there by design)."""
+    """Rows per tool table (the launch store excluded: a valid launch marks its state used there)."""
     with app_state(app).db.sessions() as session:
         return {t.name: session.scalar(select(func.count()).select_from(t))
                 for t in Base.metadata.sorted_tables if t.name not in {"lti_launch_store"}}
