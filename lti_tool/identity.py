@@ -105,7 +105,8 @@ def _touch(launch_id: str) -> None:
 
 def read_launch_token(value: object) -> LaunchToken | None:
     """A valid, unexpired token of ours; a BOUND token only with the session cookie that holds its launch."""
-    token = launch_tokens.read(app_state().settings.secret_key, value, _idle_seconds())
+    settings = app_state().settings
+    token = launch_tokens.read(settings.secret_key, value, _idle_seconds(), settings.launch_max_hours * 3600)
     if token is None or (token.kind is TokenKind.BOUND and not _fresh_in_session(token.launch_id)):
         return None
     return token

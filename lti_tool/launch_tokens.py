@@ -4,7 +4,8 @@ A raw launch id is never accepted from a request. A token names one launch, is s
 secret key (itsdangerous) and carries its issue time, so it is useless after its lifetime. Three kinds:
 
 - BOUND: issued when this browser's session cookie holds the launch; it is accepted only together with that cookie,
-  so a copied URL is worthless. It still travels in links and forms because it names *which* launch a page
+  so a copied URL is worthless. The cookie's entry tells idleness, so the token lives as long as the launch may
+  (a SCO committing for hours from one page keeps working while the learner is active). It still travels in links and forms because it names *which* launch a page
   belongs to (a browser may have several activities open) and because a change (POST) must name its launch,
   which a foreign site cannot forge (CSRF).
 - BEARER: issued when the cookie did not come back (a cross-site iframe whose browser blocks cookies): the
@@ -47,8 +48,9 @@ def issue(secret_key: str, launch_id: str, kind: TokenKind) -> str:
     return _serializer(secret_key).dumps([launch_id, int(kind)])
 
 
-def read(secret_key: str, value: object, idle_seconds: int) -> LaunchToken | None:
-    """The token's launch and kind if `value` is a well-formed token of ours that has not expired, else None."""
+def read(secret_key: str, value: object, idle_seconds: int, bound_seconds: int) -> LaunchToken | None:
+    """The token's launch and kind if `value` is a well-formed token of ours that has not expired (HOP after two
+    minutes, BEARER after `idle_seconds`, BOUND after `bound_seconds`), else None."""
     if not isinstance(value, str) or not 0 < len(value) <= MAX_TOKEN_CHARS:
         return None
     try:
@@ -60,6 +62,6 @@ def read(secret_key: str, value: object, idle_seconds: int) -> LaunchToken | Non
         return None
     kind = TokenKind(payload[1])
     age = time.time() - issued.timestamp()
-    if age > (HOP_SECONDS if kind is TokenKind.HOP else idle_seconds):
+    if age > {TokenKind.HOP: HOP_SECONDS, TokenKind.BEARER: idle_seconds, TokenKind.BOUND: bound_seconds}[kind]:
         return None
     return LaunchToken(value, payload[0], kind, int(issued.timestamp()))

@@ -170,6 +170,6 @@ def launch_token(app: Flask, launch_id: str, kind: TokenKind = TokenKind.BEARER)
 def launch_id_in(app: Flask, url: str) -> str:
     """The launch id named by the `launch` token of `url` (a redirect's Location, a link)."""
     value = parse_qs(urlsplit(url).query)["launch"][0]
-    token = launch_tokens.read(app_state(app).settings.secret_key, value, 3600)
+    token = launch_tokens.read(app_state(app).settings.secret_key, value, 3600, 3600)
     assert token is not None, f"no valid launch token in {url}"
     return token.launch_id

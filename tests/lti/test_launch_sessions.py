@@ -80,7 +80,7 @@ def launch(tool, browser: Browser, **claims) -> str:  # type: ignore[no-untyped-
 
 def token_in(tool, url: str) -> launch_tokens.LaunchToken:  # type: ignore[no-untyped-def]
     value = parse_qs(urlsplit(url).query)["launch"][0]
-    token = launch_tokens.read(app_state(tool.app).settings.secret_key, value, 10**9)
+    token = launch_tokens.read(app_state(tool.app).settings.secret_key, value, 10**9, 10**9)
     assert token is not None, url
     return token
 
@@ -158,6 +158,8 @@ def test_session_launch_closes_after_the_idle_lifetime(lms, clock):
     assert browser.get(lms.url + "/play/", timeout=10).status_code == 200
     clock.offset = 2 * idle - 180
     assert browser.get(lms.url + "/play/", timeout=10).status_code == 200
+    assert browser.get(lesson, timeout=10).status_code == 200  # a page open all along (a SCO committing)
+    assert requests.get(lesson, timeout=10).status_code == 401
     clock.offset = 3 * idle
     assert browser.get(lms.url + "/play/", timeout=10).status_code == 401
     assert browser.get(lesson, timeout=10).status_code == 401
