@@ -40,7 +40,8 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
     anonymous = _limits_of("rate_limit_anonymous", settings.rate_limit_anonymous)
     lrs = _limits_of("rate_limit_lrs_auth_failures", settings.rate_limit_lrs_auth_failures)
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
-                      key_prefix="mirco-rate", headers_enabled=True, strategy="moving-window")
+                      key_prefix="mirco-rate", headers_enabled=True, strategy="moving-window",
+                      in_memory_fallback_enabled=True, swallow_errors=True)  # Redis down: count in memory, no 500
     per_endpoint = limiter.limit(anonymous, error_message=lambda: TOO_MANY)  # a counter per endpoint and client
     for endpoint in ("lti.login", "lti.launch", "lti_registration.register"):
         if endpoint in app.view_functions:

@@ -117,3 +117,8 @@ def test_memory_counter_without_redis_and_a_switch_to_turn_limits_off(serve):
 def test_unreadable_limits_are_a_configuration_error(tmp_path, setting):
     with pytest.raises(ConfigError, match=f"MIRCO_{setting.upper()}"):
         make_test_app("sqlite://", tmp_path / "instance", **{setting: "lots please"})
+
+
+def test_redis_down_falls_back_to_counting_in_memory(serve):
+    url = serve(redis_url="redis://127.0.0.1:1/0", rate_limit_anonymous="2/minute").url
+    assert [requests.get(url + "/lti/register", timeout=30).status_code for _ in range(3)] == [400, 400, 429]
