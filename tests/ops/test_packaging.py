@@ -125,7 +125,8 @@ def test_nginx_site_rate_limits_the_anonymous_endpoints(tmp_path: Path, serve, d
     from tests.conftest import make_test_app
     from tests.servers import free_port, wait_for
 
-    tool = serve(make_test_app(database_url, tmp_path / "instance", rate_limits=False))
+    app = make_test_app(database_url, tmp_path / "instance", rate_limits=False)
+    tool = serve(app)
     cert, key = _self_signed(tmp_path)
     port, plain = free_port(), free_port()
     site = (PACKAGING / "nginx" / "mirco.conf").read_text(encoding="utf-8")
@@ -159,6 +160,7 @@ def test_nginx_site_rate_limits_the_anonymous_endpoints(tmp_path: Path, serve, d
     finally:
         process.terminate()
         process.wait(10)
+        app.extensions["mirco"].db.dispose()
 
 
 def test_site_limits_match_the_application(tmp_path: Path) -> None:
