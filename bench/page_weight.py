@@ -30,7 +30,7 @@ def player_pages(app, course) -> dict[str, callable]:  # type: ignore[valid-type
     scope = Scope(course=course, module=None)
     module, lesson = scope.lessons()[-1]
     quiz = next(iter(scope.quizzes()))
-    launch = SimpleNamespace(launch_id="x" * 32, context_title="Course", is_instructor=False)
+    launch = SimpleNamespace(launch_id="x" * 32, token="t" * 100, context_title="Course", is_instructor=False)
     progress = LearnerProgress(progress=0.5, viewed=frozenset(l.id for _, l in scope.lessons()[:2]),
                                last_lesson=scope.lessons()[1][1].id)
     previous, following = neighbours(scope, lesson.id)

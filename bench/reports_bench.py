@@ -32,6 +32,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from courses.model import Course, Question  # noqa: E402
 from lti_tool import create_app  # noqa: E402
+from lti_tool import launch_tokens  # noqa: E402
+from lti_tool.launch_tokens import TokenKind  # noqa: E402
 from lti_tool.db import make_engine  # noqa: E402
 from lti_tool.migrate import upgrade  # noqa: E402
 from lti_tool.models import (Attempt, LessonView, LtiContext, LtiDeployment, LtiLaunch, LtiMembership,  # noqa: E402
@@ -252,10 +254,11 @@ def run(backend: str, learners: int, statements: int, repeat: int) -> None:
                 "export learners.csv": f"{base}/export/learners.csv",
             }
             client = app.test_client()
+            token = launch_tokens.issue(app.extensions["mirco"].settings.secret_key, launch_id, TokenKind.BEARER)
             print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8}   (n={repeat}; load average "
                   f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             for label, path in pages.items():
-                path += ("&" if "?" in path else "?") + f"launch={launch_id}"
+                path += ("&" if "?" in path else "?") + f"launch={token}"
                 status = client.get(path).status_code  # warm-up
                 timings, cpu = [], []
                 for _ in range(repeat):

@@ -63,6 +63,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(package_views.bp)
     register_scorm_player(app)
+    from lti_tool import rate_limits
+
+    rate_limits.init_app(app, settings)  # last: it wraps endpoints registered above
     return app
 
 

@@ -6,6 +6,7 @@ process can each have their own configuration.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from urllib.parse import urlsplit
@@ -56,6 +57,13 @@ class Settings:
     lrs_max_statements: int = 1000  # statements in one POST to /xapi/statements
     lrs_max_body_bytes: int = 16 * 1024 * 1024  # body of one request to /xapi/ (attachments included)
     lrs_forward_batch: int = 50  # statements per POST to an external LRS: the most a crash re-sends
+    launch_idle_minutes: int = 120  # a launch not used for this long closes (its tokens and cookie entry expire)
+    launch_max_hours: int = 8  # and every launch closes this long after it began
+    rate_limits: bool = True  # per client address on the anonymous endpoints (lti_tool.rate_limits)
+    rate_limit_anonymous: str = "300/minute;6000/hour"  # each of /lti/login, /lti/launch, /lti/register
+    rate_limit_lrs_auth_failures: str = "20/minute"  # LRS requests answered 401
+    metrics_token: str = ""  # /metrics answers a scraper that sends "Authorization: Bearer <this>"
+    metrics_allow: tuple[str, ...] = ()  # or a client whose address is in these addresses/networks; else 404
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -157,6 +165,16 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     for name in ("lrs_max_statements", "lrs_max_body_bytes", "lrs_forward_batch"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"MIRCO_{name.upper()}: expected a positive whole number, got {getattr(settings, name)}")
+    if settings.metrics_token and len(settings.metrics_token) < 16:
+        raise ConfigError("MIRCO_METRICS_TOKEN: expected at least 16 characters (a random secret)")
+    for network in settings.metrics_allow:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"MIRCO_METRICS_ALLOW: {network!r} is not an IP address or network") from None
+    for name in ("launch_idle_minutes", "launch_max_hours"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"MIRCO_{name.upper()}: expected 1 or more, got {getattr(settings, name)}")
     return settings
 
 

@@ -21,6 +21,7 @@ from lti_tool.state import app_state
 
 class LaunchStore(Protocol):
     def set(self, key: str, value: Any, ttl: int) -> None: ...
+    def add(self, key: str, value: Any, ttl: int) -> bool: ...
     def get(self, key: str) -> Any | None: ...
     def pop(self, key: str) -> Any | None: ...
 
@@ -49,6 +50,20 @@ class DatabaseLaunchStore:
                 connection.execute(delete(self.table).where(self.table.c.expires_at < now))
             connection.execute(statement)
 
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        """Set `key` only if no live value holds it; True when this call set it (atomic: INSERT ... ON CONFLICT)."""
+        now = utcnow()
+        row = {"key": key, "value": value, "expires_at": now + timedelta(seconds=ttl)}
+        statement = self.insert(self.table).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"], set_={"value": statement.excluded.value,
+                                          "expires_at": statement.excluded.expires_at},
+            where=self.table.c.expires_at <= now).returning(self.table.c.key)
+        with self.db.connection() as connection, connection.begin():
+            if random.random() < 0.01:
+                connection.execute(delete(self.table).where(self.table.c.expires_at < now))
+            return connection.execute(statement).first() is not None
+
     def get(self, key: str) -> Any | None:
         with self.db.connection() as connection:
             return connection.scalar(select(self.table.c.value).where(
@@ -73,6 +88,9 @@ class RedisLaunchStore:
 
     def set(self, key: str, value: Any, ttl: int) -> None:
         self.client.set(self.prefix + key, json.dumps(value), ex=ttl)
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        return bool(self.client.set(self.prefix + key, json.dumps(value), ex=ttl, nx=True))
 
     def get(self, key: str) -> Any | None:
         raw = self.client.get(self.prefix + key)

@@ -1,7 +1,8 @@
 """pylti1p3 wired to the tool: shared launch store, single-use state and nonce, cookies, key caching, azp.
 
 pylti1p3 leaves three gaps this module closes: its state check accepts the same id_token twice in one browser
-session, its nonce check only tests presence, and it does not look at `azp`. It also keeps AGS/NRPS access
+session, its nonce check only tests presence, and it does not look at `azp`. Its login also stores state per
+request; here the state is signed and self-contained, so anonymous logins write nothing. It also keeps AGS/NRPS access
 tokens per issuer and scopes, not per client id; `ServiceConnector` here keys them per registration.
 """
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import uuid
 from typing import Any
 
 import requests
-from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
+from itsdangerous import BadData, URLSafeTimedSerializer
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.cookie import CookieService
 from pylti1p3.exception import LtiKeyException, LtiMessageValidationException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -84,43 +87,78 @@ class StoreDataStorage(LaunchDataStorage):
         return self.store.pop(self._prepare_key(key))
 
 
-class SingleUseSessionService(SessionService):
-    """One record per login, keyed by the OIDC state and holding the nonce issued with it.
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:40]
 
-    The launch takes the record out of the store (atomic pop), so the state and its nonce work once; the id_token's
-    nonce must be the one issued with that state. One write at login and one delete at launch.
+
+class SignedStateSessionService(SessionService):
+    """The OIDC state is a signed, self-contained token (itsdangerous, the app's secret key) holding the login's
+    parameters and the nonce issued with it, so an anonymous login writes nothing anywhere.
+
+    The launch reads the parameters back from the state (signature and age checked), the id_token's nonce must be
+    the one in it, and only once the whole id_token is valid does `consume` mark the state used, in the shared
+    store until the state expires (an atomic insert): a state and its nonce work once, across workers and hosts.
     """
 
     data_storage: StoreDataStorage
 
-    def __init__(self, store: LaunchStore) -> None:
+    def __init__(self, store: LaunchStore, secret_key: str) -> None:
         self.data_storage = StoreDataStorage(store)
         self._launch_data_lifetime = STATE_TTL
-        self._nonce: str | None = None
+        self._signer = URLSafeTimedSerializer(secret_key, salt="mirco.oidc-state")
         self._expected_nonce: str | None = None
 
+    def sign_state(self, params: dict, nonce: str) -> str:
+        return self._signer.dumps({**params, "nonce": nonce})
+
     def save_nonce(self, nonce: str) -> None:
-        self._nonce = nonce  # kept with the state params (pylti1p3 saves the nonce first, then the state)
+        return None  # inside the signed state already (ToolOIDCLogin)
 
     def save_state_params(self, state: str, params: dict) -> None:
-        super().save_state_params(state, {**params, "nonce": self._nonce})
+        return None  # the state is the record
+
+    def peek_state_params(self, state: str) -> dict | None:
+        """The login's parameters if `state` is ours and younger than STATE_TTL, else None."""
+        try:
+            params = self._signer.loads(state.removeprefix("state-"), max_age=STATE_TTL)
+        except BadData:
+            return None
+        return params if isinstance(params, dict) else None
+
+    def take_state_params(self, state: str) -> dict | None:
+        params = self.peek_state_params(state)
+        self._expected_nonce = params.get("nonce") if params else None
+        return params
+
+    def consume(self, state: str) -> bool:
+        """Mark `state` used; False when it already was (a replayed launch)."""
+        return self.data_storage.store.add("used-state-" + _digest(state), 1, STATE_TTL)
 
     def check_nonce(self, nonce: str) -> bool:
         return isinstance(nonce, str) and self._expected_nonce is not None and nonce == self._expected_nonce
-
-    def take_state_params(self, state: str) -> dict | None:
-        params = self.data_storage.pop_value(self._get_key(state))
-        self._expected_nonce = params.get("nonce") if isinstance(params, dict) else None
-        return params
-
-    def peek_state_params(self, state: str) -> dict | None:
-        return self.data_storage.get_value(self._get_key(state))
 
     def check_state_is_valid(self, state: str, id_token_hash: str) -> bool:
         return False  # never accept a state a second time
 
     def set_state_valid(self, state: str, id_token_hash: str) -> None:
         return None
+
+
+class ToolOIDCLogin(FlaskOIDCLogin):
+    """FlaskOIDCLogin whose state is the signed token of SignedStateSessionService.
+
+    pylti1p3 names the state "state-" + `_get_uuid()` and only then draws the nonce: the nonce is drawn first
+    here, so that the state can carry it.
+    """
+
+    _session_service: SignedStateSessionService
+
+    def _get_uuid(self) -> str:
+        self._nonce = uuid.uuid4().hex + uuid.uuid4().hex
+        return self._session_service.sign_state(dict(self._state_params), self._nonce)
+
+    def _generate_nonce(self) -> str:
+        return self._nonce
 
 
 class ToolCookieService(CookieService):
@@ -132,13 +170,17 @@ class ToolCookieService(CookieService):
         self._to_set: dict[str, tuple[str, int | None]] = {}
 
     def _key(self, name: str) -> str:
-        return f"{self._cookie_prefix}-{name}"
+        return f"{self._cookie_prefix}-state-{_digest(name)}"  # pylti1p3 keeps only the state in cookies; it is long
 
     def get_cookie(self, name: str) -> str | None:
         return self._request.get_cookie(self._key(name))
 
     def set_cookie(self, name: str, value: str | int, exp: int | None = 3600) -> None:
-        self._to_set[self._key(name)] = (str(value), exp)
+        self._to_set[self._key(name)] = (_digest(str(value)), exp)
+
+    def holds(self, state: str) -> bool:
+        """This browser sent back the cookie set with `state` at login."""
+        return self.get_cookie(state) == _digest(state)
 
     def update_response(self, response: Response) -> None:
         for key, (value, exp) in self._to_set.items():
@@ -172,7 +214,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     so a platform that rotates its key is followed at once.
     """
 
-    _session_service: SingleUseSessionService
+    _session_service: SignedStateSessionService
+    _cookie_service: ToolCookieService
 
     def __init__(self, *args: Any, storage_state: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,7 +229,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchRejected(_l("The launch has no state parameter. Start the activity again from your course."))
         unknown = _l("This launch was already used or has expired (unknown state). "
                      "Start the activity again from your course.")
-        if self._cookie_service.get_cookie(state) != state:  # no cookie: maybe the platform's storage has it
+        if not self._cookie_service.holds(state):  # no cookie: maybe the platform's storage has it
             params = self._session_service.peek_state_params(state)
             if not isinstance(params, dict):
                 raise LaunchRejected(unknown)
@@ -197,7 +240,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                     _l("Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
                        "another site's frame). Open the activity in a new window to continue."), 401,
                     new_window_url=params.get("new_window_url"))
-        params = self._session_service.take_state_params(state)  # atomic: a second use finds nothing
+        params = self._session_service.take_state_params(state)
         if not isinstance(params, dict):
             raise LaunchRejected(unknown)
         self.state_params = params
@@ -245,7 +288,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return found
 
     def save_launch_data(self) -> "ToolMessageLaunch":
-        return self  # the launch is kept as database rows (lti_tool.lti.records), not as a cached blob
+        """pylti1p3's last step, once the id_token is valid: the state is used up here (the launch itself is kept as
+        database rows by lti_tool.lti.records, not as a cached blob)."""
+        if not self._session_service.consume(self._get_request_param("state")):
+            raise LaunchRejected(_l("This launch was already used or has expired (unknown state). "
+                                    "Start the activity again from your course."))
+        return self
 
     def claims(self) -> dict:
         return dict(self._get_jwt_body())

@@ -5,19 +5,20 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from jwcrypto.common import JWException
 from jwt import PyJWTError
-from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.contrib.flask import FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import keys, metrics
 from lti_tool.errors import render_error
-from lti_tool.identity import LAUNCH_SESSION_KEY
+from lti_tool.identity import launch_token, remember_launch
+from lti_tool.launch_tokens import TokenKind
 from lti_tool.launch_store import launch_store
-from lti_tool.lti.flow import (LaunchRejected, SingleUseSessionService, StorageNeeded, TimeoutSession,
-                               ToolCookieService, ToolMessageLaunch)
+from lti_tool.lti.flow import (LaunchRejected, SignedStateSessionService, StorageNeeded, TimeoutSession,
+                               ToolCookieService, ToolMessageLaunch, ToolOIDCLogin)
 from lti_tool.lti.records import ClaimTooLong, record_launch
 from lti_tool.lti.toolconf import DatabaseToolConf
 from lti_tool.state import app_state
@@ -26,6 +27,7 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger(__name__)
 
 MAX_LAUNCH_BYTES = 64 * 1024
+MAX_AUTH_URL_CHARS = 8000  # the platform's auth URL carries the signed state: web servers refuse longer URLs
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id",
                 "lti_storage_target")
 MALFORMED = (AttributeError, TypeError, KeyError, ValueError)  # hostile claim shapes deep inside pylti1p3
@@ -58,7 +60,7 @@ def jwks() -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
-    """OIDC third-party login initiation: remember state and nonce in the shared store, send the browser on."""
+    """OIDC third-party login initiation: a signed state holding the nonce (nothing stored), send the browser on."""
     params = {k: request.values.get(k) for k in LOGIN_PARAMS if isinstance(request.values.get(k), str)}
     if not params.get("iss") or not params.get("login_hint"):
         return _refuse(_l("The login request has no iss or login_hint: start the activity from your course."))
@@ -81,8 +83,8 @@ def login():  # type: ignore[no-untyped-def]
         db_session.commit()
         lti_request = _lti_request()
         cookies = ToolCookieService(lti_request, settings.secure_cookies)
-        oidc = FlaskOIDCLogin(lti_request, conf, session_service=SingleUseSessionService(launch_store()),
-                              cookie_service=cookies)
+        oidc = ToolOIDCLogin(lti_request, conf, cookie_service=cookies,
+                             session_service=SignedStateSessionService(launch_store(), settings.secret_key))
         new_window = {k: v for k, v in params.items() if k != "lti_storage_target"}
         oidc.pass_params_to_launch({
             "client_id": platform.client_id,
@@ -96,6 +98,8 @@ def login():  # type: ignore[no-untyped-def]
         except (OIDCException, LtiException) as exc:
             return _refuse(_l("The login could not start: %(reason)s", reason=str(exc)))
     auth_url = auth.get_redirect_url()
+    if len(auth_url) > MAX_AUTH_URL_CHARS:
+        return _refuse(_l("The login request is too large."), 413)
     if params.get("lti_storage_target") and not request.values.get("lti1p3_new_window"):
         query = parse_qs(urlsplit(auth_url).query)
         response = current_app.make_response(render_template(
@@ -130,7 +134,7 @@ def launch():  # type: ignore[no-untyped-def]
             conf = DatabaseToolConf(db_session, state.settings.keys_path, with_keys=False)
             lti_request = _lti_request()
             message = ToolMessageLaunch(
-                lti_request, conf, session_service=SingleUseSessionService(launch_store()),
+                lti_request, conf, session_service=SignedStateSessionService(launch_store(), state.settings.secret_key),
                 cookie_service=ToolCookieService(lti_request, state.settings.secure_cookies),
                 requests_session=TimeoutSession(), storage_state=request.form.get("lti_storage_state"))
             try:
@@ -149,8 +153,11 @@ def launch():  # type: ignore[no-untyped-def]
     except (LtiException, OIDCException, PyJWTError, JWException) as exc:
         return _refuse(_l("The launch was rejected: %(reason)s", reason=str(exc)),
                        401 if "signature" in str(exc).lower() else 400)
-    session[LAUNCH_SESSION_KEY] = launch_row.id
+    remember_launch(launch_row.id)
     metrics.count_launch(launch_row.message_type)
+    # The cookie just set may not come back (cross-site iframe): this one hop names the launch with a token that
+    # expires in two minutes; the next page gives its links a cookie-bound token, or a bearer one without cookie.
+    hop = launch_token(launch_row.id, TokenKind.HOP)
     if launch_row.message_type == "LtiDeepLinkingRequest":
-        return redirect(url_for("deep_linking.picker", launch=launch_row.id), 303)
-    return redirect(url_for("player.start", launch=launch_row.id), 303)
+        return redirect(url_for("deep_linking.picker", launch=hop), 303)
+    return redirect(url_for("player.start", launch=hop), 303)

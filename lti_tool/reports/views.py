@@ -85,7 +85,7 @@ def index():  # type: ignore[no-untyped-def]
     if len(choices) == 1:
         context, course_id = choices[0]
         return redirect(url_for("reports.overview", context_pk=context.pk, course_id=course_id,
-                                launch=launch.launch_id))
+                                launch=launch.token))
     return render_template("reports/index.html", choices=choices, catalogue=app_state().catalogue,
                            launch=launch)
 

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.identity import LaunchContext, current_learner, launch_named_by, require_launch
 from lti_tool.state import app_state
 from scorm.importer import PackageInUse, PackageRejected, import_package, remove_package
 from scorm.models import ScormPackage
@@ -47,7 +47,7 @@ def index() -> str:
 @require_launch("instructor")
 def upload():  # type: ignore[no-untyped-def]
     launch = current_learner()
-    if request.form.get("launch") != launch.launch_id:
+    if launch_named_by(request.form.get("launch")) != launch.launch_id:
         abort(403, description=_l("The upload form has expired: open this page again from your course."))
     upload_file = request.files.get("package")
     if upload_file is None or not upload_file.filename:
@@ -65,7 +65,7 @@ def upload():  # type: ignore[no-untyped-def]
         except PackageRejected as exc:
             return render_template("packages/index.html", packages=_packages(launch), launch=launch,
                                    problems=exc.problems, imported=None, filename=upload_file.filename), 422
-    return redirect(url_for("packages.index", launch=launch.launch_id, imported=result.package_id), code=303)
+    return redirect(url_for("packages.index", launch=launch.token, imported=result.package_id), code=303)
 
 
 @bp.post("/<package_id>/remove")
@@ -74,7 +74,7 @@ def remove(package_id: str):  # type: ignore[no-untyped-def]
     """Remove a package (files and catalogue rows; xAPI statements stay). With learners' attempts the page
     warns and asks again unless the form confirms it."""
     launch = current_learner()
-    if request.form.get("launch") != launch.launch_id:
+    if launch_named_by(request.form.get("launch")) != launch.launch_id:
         abort(403, description=_l("The form has expired: open this page again from your course."))
     state = app_state()
     with state.db.sessions() as session:
@@ -92,4 +92,4 @@ def remove(package_id: str):  # type: ignore[no-untyped-def]
     except PackageInUse as exc:
         return render_template("packages/index.html", packages=_packages(launch), launch=launch, problems=None,
                                imported=None, removed=None, in_use=(package_id, exc)), 409
-    return redirect(url_for("packages.index", launch=launch.launch_id, removed=result.title), code=303)
+    return redirect(url_for("packages.index", launch=launch.token, removed=result.title), code=303)

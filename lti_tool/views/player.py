@@ -47,8 +47,8 @@ def reports_url(launch: Any) -> str | None:
         return None
     if launch.course_id:
         return url_for("reports.overview", context_pk=launch.context_pk, course_id=launch.course_id,
-                       launch=launch.launch_id)
-    return url_for("reports.index", launch=launch.launch_id)
+                       launch=launch.token)
+    return url_for("reports.index", launch=launch.token)
 
 
 @bp.app_template_filter("md_inline")
@@ -87,7 +87,7 @@ def start():  # type: ignore[no-untyped-def]
         found = next(((m, l) for m, l in scope.lessons() if l.id == launch.lesson_id), None)
         if found:
             return redirect(url_for("player.lesson", module_id=found[0].id, lesson_id=found[1].id,
-                                    launch=launch.launch_id))
+                                    launch=launch.token))
     progress = load_progress(app_state().db, launch, scope)
     return render_template("player/outline.html", launch=launch, scope=scope, lang=content_lang(),
                            progress=progress, resume=progress.resume(scope))
@@ -115,7 +115,7 @@ def choose_content():  # type: ignore[no-untyped-def]
         if opens_content(link.course_id, launch.platform_pk):
             abort(409, description=_l("This activity already opens content; it was not changed."))
         link.course_id, link.module_id, link.lesson_id = choice.course_id, choice.module_id, choice.lesson_id
-    return redirect(url_for("player.start", launch=launch.launch_id), 303)
+    return redirect(url_for("player.start", launch=launch.token), 303)
 
 
 @bp.get("/lesson/<module_id>/<lesson_id>")
@@ -225,7 +225,7 @@ def submit(quiz_id: str):  # type: ignore[no-untyped-def]
                                              "You have used all %(num)d attempts at this quiz.", quiz_obj.attempts))
     except TokenOfAnotherQuiz:
         abort(409, description=_l("This form was already submitted for another quiz. Open the quiz again."))
-    return redirect(url_for("player.result", quiz_id=quiz_obj.id, number=submitted.number, launch=launch.launch_id,
+    return redirect(url_for("player.result", quiz_id=quiz_obj.id, number=submitted.number, launch=launch.token,
                             lang=request.args.get("lang")), code=303)
 
 

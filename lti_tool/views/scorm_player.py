@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from werkzeug.security import safe_join
 
-from lti_tool.identity import LaunchContext, current_learner, require_launch
+from lti_tool.identity import LaunchContext, current_learner, launch_token, require_launch
+from lti_tool.launch_tokens import TokenKind
 from lti_tool.package_content import HTML_SUFFIXES, ContentGrant, ContentRefused, content_policy, granted_package, \
     inject_first, issue_token, read_token, sandbox_for
 from lti_tool.progress import NoContent
@@ -48,8 +49,8 @@ def play():  # type: ignore[no-untyped-def]
     config = {
         "version": page.version,
         "contentOrigin": content_origin or "null",  # what the SCO's messages say they come from
-        "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.launch_id),
-        "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.launch_id) if page.cmi5 else None,
+        "sessionUrl": url_for("scorm_play.session_start", sco_pk=0, launch=launch.token),
+        "syncUrl": url_for("scorm_play.cmi5_sync_view", launch=launch.token) if page.cmi5 else None,
     }
     response = Response(render_template("scorm/play.html", page=page, config=config,
                                         sandbox=sandbox_for(content_origin)))
@@ -70,11 +71,13 @@ def _content_url(launch: LaunchContext, package_id: str, href: str) -> str:
 
 
 def _links(launch: LaunchContext) -> Links:
+    """`back` is the cmi5 returnURL: an AU in its own window comes back as a top-level page, where the cookie of the
+    platform's frame (partitioned) is not sent, so it carries a bearer token (it expires with the idle lifetime)."""
     base = app_state().settings.base_url.rstrip("/")
     return Links(content=lambda package_id, href: _content_url(launch, package_id, href),
                  fetch=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view", attempt_id=attempt,
                                                              nonce=nonce),
-                 back=base + url_for("scorm_play.play", launch=launch.launch_id))
+                 back=base + url_for("scorm_play.play", launch=launch_token(launch.launch_id, TokenKind.BEARER)))
 
 
 @bp.post("/session/<int:sco_pk>")
@@ -99,7 +102,7 @@ def session_start(sco_pk: int):  # type: ignore[no-untyped-def]
         return jsonify(attempt=None, reason=opened.reason, ended=opened.ended, menu=opened.menu,
                        ownWindowSco=opened.own_window_sco)
     commit_url = None if opened.cmi is None else url_for("scorm_play.commit", attempt_id=opened.attempt_id,
-                                                         launch=launch.launch_id)
+                                                         launch=launch.token)
     return jsonify(attempt=opened.attempt_id, cmi=opened.cmi, sco=opened.sco_id, url=opened.url, menu=opened.menu,
                    commitUrl=commit_url, ownWindow=opened.own_window, review=opened.review)
 
@@ -204,7 +207,7 @@ def _packages_open_their_player():  # type: ignore[no-untyped-def]
     if request.endpoint == "player.start":
         launch = current_learner()
         if launch is not None and package_id_of(launch):
-            return redirect(url_for("scorm_play.play", launch=launch.launch_id), code=303)
+            return redirect(url_for("scorm_play.play", launch=launch.token), code=303)
     return None
 
 

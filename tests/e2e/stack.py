@@ -260,7 +260,7 @@ def tool_environment(instance: Path, database_url: str, port: int, lrs_url: str)
         MIRCO_BASE_URL=f"http://127.0.0.1:{port}", MIRCO_COURSES_DIRS=str(FIXTURE_COURSES),
         MIRCO_SECURE_COOKIES="false", MIRCO_LRS_DEFAULT_KEY=LRS_KEY, MIRCO_LRS_DEFAULT_SECRET=LRS_SECRET,
         MIRCO_LRS_FORWARD_URLS=lrs_url + "/xapi", MIRCO_LRS_FORWARD_KEYS="fwd", MIRCO_LRS_FORWARD_SECRETS="fwd-secret",
-        MIRCO_LOG_JSON="true",
+        MIRCO_LOG_JSON="true", MIRCO_METRICS_ALLOW="127.0.0.1",
     )
     return env
 

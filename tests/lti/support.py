@@ -23,6 +23,8 @@ from jwcrypto.jwk import JWK
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from lti_tool import launch_tokens
+from lti_tool.launch_tokens import TokenKind
 from lti_tool.models import Base
 from lti_tool.state import app_state
 
@@ -103,7 +105,7 @@ def launch_claims(issuer: str, client_id: str, nonce_value: str, **overrides: An
 
 
 def row_counts(app: Flask) -> dict[str, int]:
-    """Rows per tool table (the launch store excluded: login writes there by design)."""
+    """Rows per tool table (the launch store excluded: a valid launch marks its state used there)."""
     with app_state(app).db.sessions() as session:
         return {t.name: session.scalar(select(func.count()).select_from(t))
                 for t in Base.metadata.sorted_tables if t.name not in {"lti_launch_store"}}
@@ -158,3 +160,16 @@ class Browser:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def launch_token(app: Flask, launch_id: str, kind: TokenKind = TokenKind.BEARER) -> str:
+    """The `launch` value a page without the session cookie carries for `launch_id` (a fresh bearer token)."""
+    return launch_tokens.issue(app_state(app).settings.secret_key, launch_id, kind)
+
+
+def launch_id_in(app: Flask, url: str) -> str:
+    """The launch id named by the `launch` token of `url` (a redirect's Location, a link)."""
+    value = parse_qs(urlsplit(url).query)["launch"][0]
+    token = launch_tokens.read(app_state(app).settings.secret_key, value, 3600, 3600)
+    assert token is not None, f"no valid launch token in {url}"
+    return token.launch_id

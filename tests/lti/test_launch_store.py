@@ -44,6 +44,32 @@ def test_expired_values_are_gone(store):
     assert store.get(key) is None and store.pop(key) is None
 
 
+def test_add_sets_only_an_absent_or_expired_key(store):
+    key = f"k-{uuid.uuid4().hex}"
+    assert store.add(key, 1, 1) is True
+    assert store.add(key, 2, 60) is False and store.get(key) == 1
+    time.sleep(1.2)
+    assert store.add(key, 3, 60) is True and store.get(key) == 3
+
+
+def test_concurrent_adds_let_exactly_one_win(store):
+    """What makes a used OIDC state single-use across workers."""
+    key = f"k-{uuid.uuid4().hex}"
+    results: list = []
+    barrier = threading.Barrier(6)
+
+    def add() -> None:
+        barrier.wait()
+        results.append(store.add(key, 1, 60))
+
+    threads = [threading.Thread(target=add) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 5 + [True]
+
+
 def test_concurrent_pops_give_the_value_to_exactly_one(store):
     key = f"k-{uuid.uuid4().hex}"
     store.set(key, "nonce", 60)

@@ -10,7 +10,7 @@ import lti_tool.progress as progress
 from lti_tool.identity import load_launch
 from lti_tool.models import Attempt, LessonView, OutboxMessage, QuizAttempt, QuizResponse
 from lti_tool.state import app_state
-from tests.lti.support import launch_claims, login, sign
+from tests.lti.support import launch_claims, launch_id_in, login, sign
 from xapi import storage
 from xapi.vocabulary import Verb
 
@@ -27,9 +27,8 @@ def launched(app, **claims):  # type: ignore[no-untyped-def]
         "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": AGS, **claims}))
     response = client.post("/lti/launch", data={"id_token": token, "state": answer.state})
     assert response.status_code == 303, response.get_data(as_text=True)
-    launch_id = response.location.split("launch=")[1]
     with app.app_context():
-        launch = load_launch(launch_id)
+        launch = load_launch(launch_id_in(app, response.location))
         return launch, progress.scope_for(launch, app_state(app).catalogue)
 
 

@@ -12,8 +12,18 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lti_tool import metrics
 from lti_tool.models import OutboxMessage, utcnow
-from tests.conftest import ROOT, make_test_app
+from tests.conftest import ROOT, empty_all_tables, make_test_app
 from tests.ops.conftest import closed_port_url
+
+SCRAPER = ("127.0.0.1",)  # the test client's address: allowed to read /metrics (closed unless configured)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    application = make_test_app(database_url, tmp_path / "instance", metrics_allow=SCRAPER)
+    yield application
+    application.extensions["mirco"].db.dispose()
+    empty_all_tables(database_url)
 
 
 def samples(body: bytes) -> dict[tuple[str, tuple], float]:
@@ -110,7 +120,7 @@ def test_lrs_forward_backlog_counts_statements_past_the_targets_cursor(database_
     from xapi.storage import forward_cursor, statement
 
     target = "https://lrs.example.org/xapi"
-    app = make_test_app(database_url, tmp_path / "instance", lrs_forward_urls=(target,))
+    app = make_test_app(database_url, tmp_path / "instance", lrs_forward_urls=(target,), metrics_allow=SCRAPER)
     db = app.extensions["mirco"].db
     actor = {"account": {"homePage": "https://moodle.example.org", "name": "learner-1"}}
     verb = {"id": "http://adlnet.gov/expapi/verbs/experienced"}
@@ -137,7 +147,7 @@ def test_counters_from_several_processes_add_up(tmp_path: Path, monkeypatch: pyt
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60,
                        env={"PROMETHEUS_MULTIPROC_DIR": str(directory), "PATH": "/usr/bin:/bin"})
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
-    app = make_test_app(f"sqlite:///{tmp_path / 'm.sqlite3'}", tmp_path / "instance")
+    app = make_test_app(f"sqlite:///{tmp_path / 'm.sqlite3'}", tmp_path / "instance", metrics_allow=SCRAPER)
     values = samples(app.test_client().get("/metrics").data)
     assert values[("mirco_lti_launches_total", (("message_type", "LtiResourceLinkRequest"),))] == 3
     assert values[("mirco_ags_failures_total", (("reason", "Timeout"),))] == 3
@@ -147,3 +157,67 @@ def test_counters_from_several_processes_add_up(tmp_path: Path, monkeypatch: pyt
 def test_probes_refuse_writes_with_a_clear_4xx(client, path: str) -> None:
     response = client.post(path, data="x" * 100_000)
     assert response.status_code == 405
+
+
+TOKEN = "scrape-" + "s3cret" * 4
+
+
+@pytest.fixture
+def metrics_server(database_url: str, tmp_path: Path, serve):  # type: ignore[no-untyped-def]
+    """serve_metrics(**settings) -> base URL of the tool on a real port."""
+    apps = []
+
+    def start(**settings) -> str:  # type: ignore[no-untyped-def]
+        apps.append(make_test_app(database_url, tmp_path / f"instance-{len(apps)}", **settings))
+        return serve(apps[-1]).url
+
+    yield start
+    for application in apps:
+        application.extensions["mirco"].db.dispose()
+
+
+def test_metrics_are_closed_unless_configured(metrics_server) -> None:
+    import requests
+
+    url = metrics_server()
+    closed = requests.get(url + "/metrics", headers={"Authorization": "Bearer anything"}, timeout=10)
+    assert closed.status_code == 404 and "mirco_" not in closed.text
+
+
+def test_metrics_with_a_bearer_token(metrics_server) -> None:
+    import requests
+
+    url = metrics_server(metrics_token=TOKEN)
+    assert requests.get(url + "/metrics", timeout=10).status_code == 403
+    for wrong in ("Bearer " + TOKEN[:-1], "Bearer " + TOKEN + "x", TOKEN, "Basic " + TOKEN, "Bearer \u00e9" * 3000):
+        refused = requests.get(url + "/metrics", headers={"Authorization": wrong.encode("utf-8")}, timeout=10)
+        assert refused.status_code in (403, 431) and "mirco_" not in refused.text, wrong[:40]
+    scraped = requests.get(url + "/metrics", headers={"Authorization": "Bearer " + TOKEN}, timeout=10)
+    assert scraped.status_code == 200 and "mirco_lti_launches_total" in scraped.text
+
+
+def test_metrics_for_allowed_addresses_only(metrics_server) -> None:
+    import requests
+
+    assert requests.get(metrics_server(metrics_allow=("10.0.0.0/8", "::1"))
+                        + "/metrics", timeout=10).status_code == 403
+    allowed = requests.get(metrics_server(metrics_allow=("127.0.0.0/8",)) + "/metrics", timeout=10)
+    assert allowed.status_code == 200 and "mirco_http_request_duration_seconds" in allowed.text
+
+
+def test_metrics_behind_the_proxy_judge_the_forwarded_client(database_url: str, tmp_path: Path) -> None:
+    app = make_test_app(database_url, tmp_path / "instance", metrics_allow=SCRAPER, proxy_fix=1)
+    outside = app.test_client().get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert outside.status_code == 403
+    local = app.test_client().get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert local.status_code == 200
+    app.extensions["mirco"].db.dispose()
+
+
+@pytest.mark.parametrize("settings, name", [({"metrics_token": "short"}, "MIRCO_METRICS_TOKEN"),
+                                            ({"metrics_allow": ("localhost",)}, "MIRCO_METRICS_ALLOW")])
+def test_metrics_settings_are_checked(tmp_path: Path, settings: dict, name: str) -> None:
+    from lti_tool.config import ConfigError
+
+    with pytest.raises(ConfigError, match=name):
+        make_test_app("sqlite://", tmp_path / "instance", **settings)

@@ -120,6 +120,52 @@ def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
     assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
 
 
+@pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(),
+                    reason="nginx not installed (apt-get install nginx-light)")
+def test_nginx_site_rate_limits_the_anonymous_endpoints(tmp_path: Path, serve, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The shipped site in front of the tool (whose own limits are off here): a flood of /lti/register from one
+    address gets 429 from nginx after the burst; other pages are not limited."""
+    from tests.conftest import make_test_app
+    from tests.servers import free_port, wait_for
+
+    app = make_test_app(database_url, tmp_path / "instance", rate_limits=False)
+    tool = serve(app)
+    cert, key = _self_signed(tmp_path)
+    port, plain = free_port(), free_port()
+    site = (PACKAGING / "nginx" / "mirco.conf").read_text(encoding="utf-8")
+    site = (site.replace("/etc/letsencrypt/live/mirco.example.org/fullchain.pem", str(cert))
+            .replace("/etc/letsencrypt/live/mirco.example.org/privkey.pem", str(key))
+            .replace("/var/cache/nginx/mirco", str(tmp_path / "cache"))
+            .replace("server 127.0.0.1:8000;", f"server {tool.url.split('//')[1]};")
+            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
+            .replace("listen 80;", f"listen 127.0.0.1:{plain};"))
+    site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        f"user root;\ndaemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+        f"  include {tmp_path}/site.conf;\n}}\n", encoding="utf-8")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import requests
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    base = f"https://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: requests.get(base + "/healthz", verify=False, timeout=2).ok, 20, "nginx")
+        http = requests.Session()
+        statuses = [http.get(base + "/lti/register", verify=False, timeout=10).status_code for _ in range(90)]
+        assert statuses[:40] == [400] * 40  # the burst passes to the application, which refuses the bad request
+        assert 429 in statuses and statuses[-1] == 429
+        assert {http.get(base + "/healthz", verify=False, timeout=10).status_code for _ in range(20)} == {200}
+    finally:
+        process.terminate()
+        process.wait(10)
+        app.extensions["mirco"].db.dispose()
+
+
 def test_site_limits_match_the_application(tmp_path: Path) -> None:
     """Uploads the app accepts must pass nginx; nginx must wait longer than gunicorn's timeout."""
     site = (PACKAGING / "nginx" / "mirco.conf").read_text(encoding="utf-8")

@@ -6,11 +6,13 @@ the roster (NRPS) only; G learns in another context C2; an instructor of C1 has 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from flask import current_app
 
 from lti_tool.identity import LaunchContext, load_launch
 from lti_tool.lti import claims as C
@@ -18,6 +20,7 @@ from lti_tool.lti.records import record_launch
 from lti_tool.models import LtiMembership, LtiPlatform, LtiUser
 from lti_tool.progress import scope_for, submit_quiz, view_lesson
 from lti_tool.state import app_state
+from tests.lti.support import launch_token
 
 ISSUER = "https://moodle.example.org"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -74,7 +77,8 @@ def launch(platform: LtiPlatform, who: str, roles: list[str], context: str = "C1
         launch_id = row.id
     found = load_launch(launch_id)
     assert found is not None
-    return found
+    # The tests put `launch_id` into URLs as pages do: as a launch token (the tool refuses raw launch ids).
+    return dataclasses.replace(found, launch_id=launch_token(current_app, launch_id))
 
 
 def act(who: LaunchContext, lessons: int, quizzes: list[dict]) -> None:

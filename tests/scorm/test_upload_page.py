@@ -14,6 +14,7 @@ from lti_tool.models import LtiPlatform
 from lti_tool.state import app_state
 from tests.scorm.factories import scorm12_package
 from tests.scorm.test_import import counts, hostile
+from tests.lti.support import launch_token
 
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -33,7 +34,7 @@ def make_launch(app, role: str, who: str, custom: dict | None = None, link: str 
                 C.CUSTOM: custom or {}})
             launch_id = row.id
         assert load_launch(launch_id) is not None
-    return launch_id
+    return launch_token(app, launch_id)  # what a page's links carry (raw launch ids are refused)
 
 
 @pytest.fixture
