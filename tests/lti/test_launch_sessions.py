@@ -125,6 +125,12 @@ def test_the_redirect_after_the_launch_expires_within_minutes(lms, clock):
     assert browser.get(lms.url + "/play/", timeout=10).status_code == 200  # the cookie still holds the launch
 
 
+def answered(form) -> dict:  # type: ignore[no-untyped-def]
+    """The quiz form as the browser sends it (launch token, one-time submission token), q1 answered, the rest
+    confirmed as left unanswered."""
+    return {**{name: value or "" for name, value in form.fields.items()}, "q-q1": "a", "confirm": "1"}
+
+
 def test_iframe_without_cookies_works_with_bearer_tokens_until_they_expire(lms, clock):
     iframe = Browser(cookies=False)
     outline = iframe.get(launch(lms, iframe), timeout=10)
@@ -137,15 +143,13 @@ def test_iframe_without_cookies_works_with_bearer_tokens_until_they_expire(lms, 
     quiz = iframe.get(next(link for link in links if "/play/quiz/" in link), timeout=10)
     form = lxml.html.fromstring(quiz.text).forms[-1]
     assert token_in(lms, "?launch=" + form.fields["launch"]).kind is TokenKind.BEARER
-    submitted = iframe.post(lms.url + "/play/quiz/m1-quiz", data={"launch": form.fields["launch"], "q-q1": "a"},
-                            timeout=10)
+    submitted = iframe.post(lms.url + "/play/quiz/m1-quiz", data=answered(form), timeout=10)
     assert submitted.status_code == 200 and "Your answer" in submitted.text
     idle = app_state(lms.app).settings.launch_idle_minutes * 60
     clock.offset = idle + 60
     assert iframe.get(lesson.url, timeout=10).status_code == 401
     assert requests.get(lesson.url, timeout=10).status_code == 401  # copied to another client after expiry
-    refused = iframe.post(lms.url + "/play/quiz/m1-quiz", data={"launch": form.fields["launch"], "q-q1": "a"},
-                          timeout=10)
+    refused = iframe.post(lms.url + "/play/quiz/m1-quiz", data=answered(form), timeout=10)
     assert refused.status_code == 401
 
 
@@ -181,12 +185,12 @@ def test_a_post_needs_the_token_and_a_bound_token_needs_its_cookie(lms):
     browser = Browser()
     outline = browser.get(launch(lms, browser), timeout=10)
     quiz = browser.get(next(link for link in launch_links(lms, outline) if "/play/quiz/" in link), timeout=10)
-    token = lxml.html.fromstring(quiz.text).forms[-1].fields["launch"]
-    forged = browser.post(lms.url + "/play/quiz/m1-quiz", data={"q-q1": "a"}, timeout=10)  # cookie, no token: CSRF
-    assert forged.status_code == 401
-    elsewhere = requests.post(lms.url + "/play/quiz/m1-quiz", data={"launch": token, "q-q1": "a"}, timeout=10)
+    form = lxml.html.fromstring(quiz.text).forms[-1]
+    forged = browser.post(lms.url + "/play/quiz/m1-quiz", data={**answered(form), "launch": ""}, timeout=10)
+    assert forged.status_code == 401  # cookie, no token: CSRF
+    elsewhere = requests.post(lms.url + "/play/quiz/m1-quiz", data=answered(form), timeout=10)
     assert elsewhere.status_code == 401
-    mine = browser.post(lms.url + "/play/quiz/m1-quiz", data={"launch": token, "q-q1": "a"}, timeout=10)
+    mine = browser.post(lms.url + "/play/quiz/m1-quiz", data=answered(form), timeout=10)
     assert mine.status_code == 200 and "Your answer" in mine.text
 
 
