@@ -3,6 +3,7 @@ sample curriculum's cartridge with that URL as target_link_uri and NO custom par
 after its Common Cartridge import), for a learner and a teacher; foreign and unknown targets get clear pages."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from courses.catalogue import course_folders
 from courses.loader import load_course
 from lti_tool.state import app_state
 from scorm import namespaces as ns
-from scorm.export import package_files
+from scorm.export import default_name, export_course
 from tests.conftest import ROOT, empty_all_tables
 from tests.lti.conftest import Tool, build_tool
 from tests.lti.support import Server, launch_claims, login, sign
@@ -38,9 +39,12 @@ def tool(database_url: str, tmp_path: Path):
     empty_all_tables(database_url)
 
 
-def cartridge_links(course, base_url: str) -> list[tuple[str, str, str]]:
-    """(title, launch URL, expected player path) of every LTI link in the course's CC 1.1 cartridge."""
-    files = package_files(course, "cc", iri_base="https://x.example/xapi", base_url=base_url)
+def cartridge_links(course, base_url: str, folder: Path) -> list[tuple[str, str, str]]:
+    """(title, launch URL, expected player path) of every LTI link in the course's CC 1.1 cartridge zip."""
+    target = folder / default_name(course, "cc")
+    export_course(course, "cc", target, iri_base="https://x.example/xapi", base_url=base_url)
+    with zipfile.ZipFile(target) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
     manifest = etree.fromstring(files["imsmanifest.xml"])
     found = []
     for resource in manifest.iter(f"{{{ns.CC11}}}resource"):
@@ -64,11 +68,11 @@ def open_link(platform, user: str, key: str, title: str, url: str):  # type: ign
     return launch_as(platform, user, key)
 
 
-def test_every_cartridge_link_opens_its_lesson_or_quiz_for_a_learner_and_a_teacher(tool, platform):
+def test_every_cartridge_link_opens_its_lesson_or_quiz_for_a_learner_and_a_teacher(tool, platform, tmp_path):
     courses = [load_course(folder) for folder in course_folders([SAMPLES])]
     assert len(courses) == 3
     for course in courses:
-        links = cartridge_links(course, tool.url)
+        links = cartridge_links(course, tool.url, tmp_path)
         assert len(links) == 21
         for n, (title, url, path) in enumerate(links):
             for user in ("learner-1", "teacher-1") if n in (0, len(links) - 2, len(links) - 1) else ("learner-1",):
