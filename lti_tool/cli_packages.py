@@ -17,6 +17,7 @@ from courses.errors import CourseValidationError
 from courses.loader import load_course
 from courses.model import Course
 from lti_tool.state import app_state
+from scorm.cartridge import CC_VERSIONS
 from scorm.export import ExportError, default_name, export_course
 from scorm.formats import FORMATS, SCO_GRANULARITY, SEQUENCING
 from scorm.importer import PackageInUse, PackageRejected, import_package, remove_package
@@ -42,6 +43,8 @@ def export_options(func):  # type: ignore[no-untyped-def]
                         help="SCORM 2004 only. portable: plays and uploads everywhere, Moodle included. full: each "
                              "module also locked until the previous one is passed (global objectives, which "
                              "Moodle up to 5.1 cannot upload).")(func)
+    func = click.option("--cc-version", type=click.Choice(CC_VERSIONS), default=None,
+                        help="Common Cartridge only: 1.1 (default; the version Moodle restores) or 1.3.")(func)
     return click.option("--lang", default=None, help="Language of the package (default: the course's own).")(func)
 
 
@@ -53,7 +56,7 @@ def export_options(func):  # type: ignore[no-untyped-def]
               help="Zip file to write (default: COURSE-VERSION-FORMAT.zip in the current folder).")
 @export_options
 def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, lang: str | None,
-                   sequencing: str) -> None:
+                   sequencing: str, cc_version: str | None) -> None:
     """Export one course folder as a SCORM 1.2, SCORM 2004, cmi5 or Common Cartridge zip."""
     if not (course_dir / "course.yaml").is_file():
         raise click.UsageError(f"{course_dir}: no course.yaml here")
@@ -62,7 +65,7 @@ def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, la
     target = output or Path(default_name(course, fmt, lang))
     try:
         result = export_course(course, fmt, target, per=per, lang=lang, iri_base=settings.activity_iri_base,
-                               base_url=settings.base_url, sequencing=sequencing)
+                               base_url=settings.base_url, sequencing=sequencing, cc_version=cc_version)
     except ExportError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -79,7 +82,7 @@ def courses_export(course_dir: Path, fmt: str, output: Path | None, per: str, la
               show_default=True)
 @export_options
 def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output_dir: Path, per: str,
-                       lang: str | None, sequencing: str) -> None:
+                       lang: str | None, sequencing: str, cc_version: str | None) -> None:
     """Export every course (under PATHS, default: the configured course folders) in every format."""
     settings = app_state(current_app).settings
     folders = course_folders(list(paths or settings.courses_dirs))
@@ -98,7 +101,8 @@ def courses_export_all(paths: tuple[Path, ...], formats: tuple[str, ...], output
                 course = courses[folder]
                 result = export_course(course, fmt, output_dir / default_name(course, fmt, lang), per=per, lang=lang,
                                        iri_base=settings.activity_iri_base, base_url=settings.base_url,
-                                       sequencing=sequencing if fmt == "scorm2004" else "portable")
+                                       sequencing=sequencing if fmt == "scorm2004" else "portable",
+                                       cc_version=cc_version if fmt == "cc" else None)
                 written.append(result)
             except CourseValidationError as exc:
                 failed.append(f"{folder}: {len(exc.problems)} course problem(s); run mirco courses validate")

@@ -79,6 +79,8 @@ class Scope:
 
 def scope_for(launch: LaunchContext, catalogue: Any) -> Scope:
     course = catalogue.get(launch.course_id) if launch.course_id else None
+    if course is None and launch.course_id:
+        raise NoContent(f"The linked course {launch.course_id!r} is not in this tool's catalogue.")
     if course is None:
         raise NoContent("This activity is not linked to a course of this tool yet.")
     module = next((m for m in course.modules if m.id == launch.module_id), None) if launch.module_id else None

@@ -1,4 +1,4 @@
-"""Course -> package zip (SCORM 1.2, SCORM 2004 4th ed., cmi5, IMS Common Cartridge 1.3).
+"""Course -> package zip (SCORM 1.2, SCORM 2004 4th ed., cmi5, IMS Common Cartridge 1.1 or 1.3).
 
 The SCORM and cmi5 zips carry a self-contained static player (no server, no CDN): one HTML page per SCO,
 the shared player core, the one adapter for the chosen format, and `content.js` with the rendered lessons.
@@ -16,9 +16,10 @@ from pathlib import Path
 from lxml import etree
 
 from courses.model import Course
+from scorm.cartridge import CC_VERSIONS, cartridge_files
 from scorm.content import ContentBuilder, content_script
 from scorm.formats import FORMATS, SCO_GRANULARITY, SEQUENCING, SUSPEND_LIMITS
-from scorm.manifests import PackageFacts, cc_manifest, cmi5_structure, lti_link, scorm12_manifest, scorm2004_manifest
+from scorm.manifests import PackageFacts, cmi5_structure, scorm12_manifest, scorm2004_manifest
 from scorm.plan import plan_scos
 
 RUNTIME = resources.files("scorm") / "runtime"
@@ -44,8 +45,10 @@ def _xml(element: etree._Element) -> bytes:
 
 
 def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | None = None,
-                  iri_base: str, base_url: str, sequencing: str = "portable") -> dict[str, bytes]:
-    """Every file of the package by its path in the zip (manifest first)."""
+                  iri_base: str, base_url: str, sequencing: str = "portable",
+                  cc_version: str | None = None) -> dict[str, bytes]:
+    """Every file of the package by its path in the zip (manifest first). `cc_version` (Common Cartridge
+    only): 1.1 (default, what Moodle restores) or 1.3."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if per not in SCO_GRANULARITY:
@@ -54,13 +57,18 @@ def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | 
         raise ExportError(f"--sequencing must be one of {', '.join(SEQUENCING)}")
     if sequencing != "portable" and fmt != "scorm2004":
         raise ExportError(f"--sequencing {sequencing} applies to SCORM 2004 only, not to {fmt}")
+    if cc_version is not None and fmt != "cc":
+        raise ExportError(f"--cc-version applies to the cc format only, not to {fmt}")
+    if cc_version is not None and cc_version not in CC_VERSIONS:
+        raise ExportError(f"--cc-version must be one of {', '.join(CC_VERSIONS)}")
     lang = lang or course.default_language
     if not course.offers(lang):
         raise ExportError(f"course {course.id} has no {lang!r} text; languages: "
                           f"{', '.join(course.offered_languages())}")
     scos = plan_scos(course, per)
     if fmt == "cc":
-        return _cc_files(PackageFacts(course, lang, iri_base, scos, ()), base_url)
+        identifier = PackageFacts(course, lang, iri_base, scos, ()).identifier
+        return cartridge_files(course, lang, identifier, base_url, cc_version or CC_VERSIONS[0])
     builder = ContentBuilder(course, lang, iri_base)
     content = content_script(builder.build(fmt, scos, SUSPEND_LIMITS[fmt]))
     adapter = f"adapter-{fmt}.js"
@@ -84,27 +92,6 @@ def package_files(course: Course, fmt: str, *, per: str = "module", lang: str | 
     return files
 
 
-def _cc_files(facts: PackageFacts, base_url: str) -> dict[str, bytes]:
-    course, launch = facts.course, base_url.rstrip("/") + "/lti/launch"
-    links: dict[str, bytes] = {}
-    paths: dict[str, str] = {}
-
-    def add(key: str, title: str, description: str, **custom: str) -> None:
-        paths[key] = f"lti/{key}.xml"
-        links[paths[key]] = _xml(lti_link(title, description, launch, {"course": course.id, **custom}))
-
-    for module in course.modules:
-        for lesson in module.lessons:
-            add(lesson.id, facts.text(lesson.title), facts.text(module.title), module=module.id, lesson=lesson.id)
-        if module.quiz:
-            add(f"{module.id}-{module.quiz.id}", facts.text(module.quiz.title), facts.text(module.title),
-                module=module.id, lesson=module.quiz.id)
-    if course.final_assessment:
-        add(course.final_assessment.id, facts.text(course.final_assessment.title), facts.text(course.title),
-            lesson=course.final_assessment.id)
-    return {"imsmanifest.xml": _xml(cc_manifest(facts, paths)), **links}
-
-
 def write_zip(files: dict[str, bytes], target: Path) -> int:
     """Write atomically (temp file + rename): a failed export never leaves a half-written zip behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,9 +112,10 @@ def write_zip(files: dict[str, bytes], target: Path) -> int:
 
 
 def export_course(course: Course, fmt: str, target: Path, *, per: str = "module", lang: str | None = None,
-                  iri_base: str, base_url: str, sequencing: str = "portable") -> ExportResult:
+                  iri_base: str, base_url: str, sequencing: str = "portable",
+                  cc_version: str | None = None) -> ExportResult:
     files = package_files(course, fmt, per=per, lang=lang, iri_base=iri_base, base_url=base_url,
-                          sequencing=sequencing)
+                          sequencing=sequencing, cc_version=cc_version)
     size = write_zip(files, target)
     return ExportResult(target, fmt, len(plan_scos(course, per)), len(files), size)
 

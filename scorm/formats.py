@@ -17,5 +17,5 @@ FORMAT_TITLES = {
     "scorm12": "SCORM 1.2",
     "scorm2004": "SCORM 2004 4th Edition",
     "cmi5": "cmi5",
-    "cc": "IMS Common Cartridge 1.3",
+    "cc": "IMS Common Cartridge (1.1 by default, 1.3 with --cc-version 1.3)",
 }

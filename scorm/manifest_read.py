@@ -79,7 +79,7 @@ def parse_xml(data: bytes, name: str) -> etree._ElementTree:
 
 
 def detect_kind(root: etree._Element) -> str:
-    """scorm12 | scorm2004_2ed | scorm2004_3ed | scorm2004_4ed | cmi5 | cc13."""
+    """scorm12 | scorm2004_2ed | scorm2004_3ed | scorm2004_4ed | cmi5 | cc11 | cc13."""
     tag = etree.QName(root)
     if tag == etree.QName(ns.CP12, "manifest"):
         return "scorm12"
@@ -87,6 +87,8 @@ def detect_kind(root: etree._Element) -> str:
         return "cmi5"
     if tag == etree.QName(ns.CC13, "manifest"):
         return "cc13"
+    if tag == etree.QName(ns.CC11, "manifest"):
+        return "cc11"
     if tag == etree.QName(ns.CP, "manifest"):
         version = (root.findtext(f"{{{ns.CP}}}metadata/{{{ns.CP}}}schemaversion") or "").strip().lower()
         if "3rd" in version:
@@ -335,11 +337,29 @@ def read_cmi5(tree: etree._ElementTree, name: str = "cmi5.xml") -> Manifest:
     return manifest
 
 
+def read_cartridge(tree: etree._ElementTree, kind: str, name: str) -> Manifest:
+    """A Common Cartridge: its files (for the referenced-file checks) and items that point at no resource."""
+    root = tree.getroot()
+    space = ns.CC11 if kind == "cc11" else ns.CC13
+    manifest = Manifest(kind=kind, identifier=root.get("identifier", ""), title="")
+    resources = {r.get("identifier"): r for r in root.iter(f"{{{space}}}resource")}
+    for resource in resources.values():
+        for file in resource.iter(f"{{{space}}}file"):
+            if file.get("href"):
+                manifest.files.setdefault(file.get("href"), file.sourceline)
+    for item in root.iter(f"{{{space}}}item"):
+        ref = item.get("identifierref")
+        if ref is not None and ref not in resources:
+            manifest.problems.append(Problem(name, item.sourceline, f"item {item.get('identifier')!r} points at "
+                                                                    f"no resource ({ref!r})"))
+    return manifest
+
+
 def read_manifest(data: bytes, name: str) -> tuple[etree._ElementTree, Manifest]:
     tree = parse_xml(data, name)
     kind = detect_kind(tree.getroot())
     if kind == "cmi5":
         return tree, read_cmi5(tree, name)
-    if kind == "cc13":
-        return tree, Manifest(kind=kind, identifier=tree.getroot().get("identifier", ""), title="")
+    if kind in ("cc11", "cc13"):
+        return tree, read_cartridge(tree, kind, name)
     return tree, read_scorm(tree, kind, name)

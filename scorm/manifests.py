@@ -1,4 +1,4 @@
-"""Manifests: imsmanifest.xml for SCORM 1.2, SCORM 2004 4th edition and IMS Common Cartridge 1.3; cmi5.xml.
+"""Manifests: imsmanifest.xml for SCORM 1.2 and SCORM 2004 4th edition; cmi5.xml (Common Cartridge: scorm.cartridge).
 
 Each builder returns an lxml element; the exporter serialises it. Element order follows the XSDs, which the
 tests check every export against.
@@ -221,52 +221,3 @@ def cmi5_structure(facts: PackageFacts) -> etree._Element:
                  id=facts.course_iri),
         *objectives, *blocks)
     return _xsi(structure, ns.CMI5)
-
-
-# ---------------------------------------------------------------- IMS Common Cartridge 1.3
-
-def cc_manifest(facts: PackageFacts, link_files: dict[str, str]) -> etree._Element:
-    """Module folders holding one LTI link per lesson and quiz; `link_files` maps item key -> link XML path."""
-    E = ElementMaker(namespace=ns.CC13, nsmap={None: ns.CC13, "lomimscc": ns.CC13_LOM, "xsi": ns.XSI})
-    M = ElementMaker(namespace=ns.CC13_LOM)
-    course = facts.course
-
-    def link_item(key: str, title: str):  # type: ignore[no-untyped-def]
-        return E.item(E.title(title), identifier=f"I-{key}", identifierref=f"R-{key}")
-
-    modules = []
-    for module in course.modules:
-        children = [link_item(lesson.id, facts.text(lesson.title)) for lesson in module.lessons]
-        if module.quiz:
-            children.append(link_item(f"{module.id}-{module.quiz.id}", facts.text(module.quiz.title)))
-        modules.append(E.item(E.title(facts.text(module.title)), *children, identifier=f"M-{module.id}"))
-    if course.final_assessment:
-        modules.append(link_item(course.final_assessment.id, facts.text(course.final_assessment.title)))
-    metadata = E.metadata(E.schema("IMS Common Cartridge"), E.schemaversion("1.3.0"), M.lom(M.general(
-        M.title(M.string(facts.text(course.title), language=facts.lang)), M.language(facts.lang),
-        M.description(M.string(facts.text(course.description), language=facts.lang)))))
-    resources = [E.resource(E.file(href=path), identifier=f"R-{key}", type="imsbasiclti_xmlv1p3")
-                 for key, path in link_files.items()]
-    manifest = E.manifest(
-        metadata,
-        E.organizations(E.organization(E.item(*modules, identifier="ROOT"), identifier="ORG",
-                                       structure="rooted-hierarchy")),
-        E.resources(*resources), identifier=facts.identifier)
-    manifest.set(f"{{{ns.XSI}}}schemaLocation", f"{ns.CC13} http://www.imsglobal.org/profile/cc/ccv1p3/ccv1p3_imscp_v1p2_v1p0.xsd")
-    return manifest
-
-
-def lti_link(title: str, description: str, launch_url: str, custom: dict[str, str]) -> etree._Element:
-    """One `cartridge_basiclti_link`: the platform creates an LTI activity launching `launch_url` with `custom`."""
-    E = ElementMaker(namespace=ns.CC13_LTI, nsmap={None: ns.CC13_LTI, "blti": ns.BLTI, "lticm": ns.LTICM,
-                                                   "lticp": ns.LTICP})
-    B = ElementMaker(namespace=ns.BLTI)
-    CM = ElementMaker(namespace=ns.LTICM)
-    CP = ElementMaker(namespace=ns.LTICP)
-    parts = [B.title(title), B.description(description),
-             B.custom(*[CM.property(value, name=name) for name, value in custom.items()]),
-             B.launch_url(launch_url)]
-    if launch_url.startswith("https://"):
-        parts.append(B.secure_launch_url(launch_url))
-    parts.append(B.vendor(CP.code("mirco"), CP.name("MIRCO Learning Suite")))
-    return E.cartridge_basiclti_link(*parts)

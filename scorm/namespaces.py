@@ -17,9 +17,14 @@ LOM = "http://ltsc.ieee.org/xsd/LOM"
 
 CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 
+CC11 = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
+CC11_LOM = "http://ltsc.ieee.org/xsd/imsccv1p1/LOM/manifest"
+CC11_LTI = "http://www.imsglobal.org/xsd/imslticc_v1p0"
+CC11_WL = "http://www.imsglobal.org/xsd/imsccv1p1/imswl_v1p1"
 CC13 = "http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1"
 CC13_LOM = "http://ltsc.ieee.org/xsd/imsccv1p3/LOM/manifest"
 CC13_LTI = "http://www.imsglobal.org/xsd/imslticc_v1p3"
+CC13_WL = "http://www.imsglobal.org/xsd/imsccv1p3/imswl_v1p3"
 BLTI = "http://www.imsglobal.org/xsd/imsbasiclti_v1p0"
 LTICM = "http://www.imsglobal.org/xsd/imslticm_v1p0"
 LTICP = "http://www.imsglobal.org/xsd/imslticp_v1p0"
@@ -28,6 +33,7 @@ SCHEMA_LOCATIONS = {
     CP12: "imscp_rootv1p1p2.xsd", ADLCP12: "adlcp_rootv1p2.xsd", IMSMD12: "imsmd_rootv1p2p1.xsd",
     CP: "imscp_v1p1.xsd", ADLCP: "adlcp_v1p3.xsd", ADLSEQ: "adlseq_v1p3.xsd", ADLNAV: "adlnav_v1p3.xsd",
     IMSSS: "imsss_v1p0.xsd", LOM: "lom.xsd", CMI5: "CourseStructure.xsd",
+    CC11: "ccv1p1_imscp_v1p2_v1p0.xsd", CC11_LTI: "imslticc_v1p0p1.xsd", CC11_WL: "ccv1p1_imswl_v1p1.xsd",
 }
 """File names each namespace's schema has in every distributed schema set (ADL, Rustici, npm packagers)."""
 

@@ -26,6 +26,9 @@ SET_FOLDERS = {
     "scorm2004_3ed": ("scorm2004_3ed", "scorm20043rdedition"),
     "scorm2004_4ed": ("scorm2004_4ed", "scorm20044thedition"),
     "cmi5": ("cmi5",),
+    "cc11": ("cc11",),
+    "cc11_lti": ("cc11",),
+    "cc11_weblink": ("cc11",),
 }
 SET_NAMESPACES = {
     "scorm12": (ns.CP12, ns.ADLCP12, ns.IMSMD12),
@@ -33,6 +36,9 @@ SET_NAMESPACES = {
     "scorm2004_3ed": (ns.CP, ns.ADLCP, ns.ADLSEQ, ns.ADLNAV, ns.IMSSS, ns.LOM),
     "scorm2004_4ed": (ns.CP, ns.ADLCP, ns.ADLSEQ, ns.ADLNAV, ns.IMSSS, ns.LOM),
     "cmi5": (ns.CMI5,),
+    "cc11": (ns.CC11,),
+    "cc11_lti": (ns.CC11_LTI,),
+    "cc11_weblink": (ns.CC11_WL,),
 }
 XML_XSD_URLS = ("http://www.w3.org/2001/xml.xsd", "http://www.w3.org/2001/03/xml.xsd")
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from scorm import namespaces as ns
-from scorm.manifest_read import MANIFEST_NAMES, Manifest, ManifestError, Problem, read_manifest
+from scorm.manifest_read import MANIFEST_NAMES, Manifest, ManifestError, Problem, parse_xml, read_manifest
 from scorm.safezip import UnsafePackage, ZipLimits, checked_members, read_member
 from scorm.schemas import SchemaUnavailable, load_schema
 
@@ -52,7 +52,7 @@ def schema_problems(tree: etree._ElementTree, kind: str, name: str,
                     schemas_dir: Path | None) -> tuple[list[Problem], bool, str]:
     """(problems, checked, note) for one manifest against its official schema set."""
     if kind == "cc13":
-        return [], False, "schema validation skipped: no IMS Common Cartridge schemas are installed"
+        return [], False, "schema validation skipped: no IMS Common Cartridge 1.3 schemas are installed"
     wanted = kind
     try:
         schema, folder = load_schema(wanted, schemas_dir)
@@ -68,7 +68,7 @@ def schema_problems(tree: etree._ElementTree, kind: str, name: str,
             return [], False, f"schema validation skipped: no {kind} schemas found (set MIRCO_SCORM_SCHEMAS)"
     document = tree
     note = f"validated against the {wanted} schemas in {folder}"
-    if kind != "scorm12" and kind != "cmi5" and not (folder / ns.SCHEMA_LOCATIONS[ns.LOM]).is_file():
+    if kind not in ("scorm12", "cmi5", "cc11") and not (folder / ns.SCHEMA_LOCATIONS[ns.LOM]).is_file():
         document = copy.deepcopy(tree)
         for element in document.getroot().iter(f"{{{ns.LOM}}}lom"):
             element.getparent().remove(element)
@@ -134,4 +134,32 @@ def validate_package(path: Path, schemas_dir: Path | None = None, limits: ZipLim
                                                            "the package will not work offline"))
         report.schema_errors, report.schema_checked, report.schema_note = schema_problems(
             tree, manifest.kind, manifest_name, schemas_dir)
+        if manifest.kind == "cc11" and report.schema_checked:
+            report.schema_errors.extend(_cartridge_link_problems(archive, by_path, tree, schemas_dir))
     return report
+
+
+CC11_LINK_SETS = {"imsbasiclti_xmlv1p0": "cc11_lti", "imswl_xmlv1p1": "cc11_weblink"}
+
+
+def _cartridge_link_problems(archive: zipfile.ZipFile, by_path: dict, tree: etree._ElementTree,
+                             schemas_dir: Path | None) -> list[Problem]:
+    """Each CC 1.1 LTI link and web link file against its own schema (Moodle's converter checks them too)."""
+    problems: list[Problem] = []
+    for resource in tree.getroot().iter(f"{{{ns.CC11}}}resource"):
+        wanted = CC11_LINK_SETS.get(resource.get("type", ""))
+        file = resource.find(f"{{{ns.CC11}}}file")
+        if wanted is None or file is None or file.get("href") not in by_path:
+            continue
+        name = file.get("href")
+        try:
+            schema, _ = load_schema(wanted, schemas_dir)
+            link_tree = parse_xml(read_member(archive, by_path[name], 1024 * 1024), name)
+        except SchemaUnavailable:
+            return [Problem(name, None, f"the {wanted} schema is missing next to the cc11 schemas")]
+        except (ManifestError, UnsafePackage) as exc:
+            problems.append(exc.problem if isinstance(exc, ManifestError) else Problem(name, None, str(exc)))
+            continue
+        schema.validate(link_tree)
+        problems.extend(Problem(name, error.line, error.message) for error in schema.error_log)
+    return problems

@@ -164,6 +164,8 @@ class PlatformLaunch(LTIAdvantageMessageLaunchAbstract):
         link = self.state.links.get(link_id)
         if link is None:
             raise PreflightRequestValidationException("unknown resource link")
+        if link.get("url"):
+            self.set_launch_url(link["url"])
         self.set_resource_link_claim(link_id, title=link["title"])
         self.set_custom_parameters_claim(dict(link["custom"]))
         self.set_ags(base + "/ags/lineitems", link["lineitem"], allow_creating_lineitems=True)
@@ -266,6 +268,9 @@ def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], Pla
         link_id = request.args.get("link", "link-1")
         login = LoginInitiation(FlaskPlatformRequest(request), conf())
         login.set_lti_message_hint(hint=f"{kind}:{user_id}:{link_id}")
+        url = (get_state().links.get(link_id) or {}).get("url") if kind == "resource" else None
+        if url:  # the link's own launch URL (Moodle's "tool URL" of an activity) is the target_link_uri
+            login.set_launch_url(url)
         return login.initiate_login(user_id)
 
     @bp.route("/authorize", methods=["GET", "POST"])

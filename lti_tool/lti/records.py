@@ -9,6 +9,7 @@ from sqlalchemy import and_, false, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from courses.launch_url import content_in_launch_url
 from lti_tool.grading import policy_of
 from lti_tool.locale_tags import to_bcp47
 from lti_tool.lti import claims as C
@@ -77,7 +78,9 @@ def check_identifier_sizes(claims: dict) -> None:
             raise ClaimTooLong(f"The {name} in the launch is longer than 255 characters.")
 
 
-def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiLaunch:
+def record_launch(session: Session, platform: LtiPlatform, claims: dict, tool_base: str | None = None) -> LtiLaunch:
+    """Keep the launch; `tool_base` (the tool's public base URL) lets a `target_link_uri` of this tool name the
+    content when no custom parameter does."""
     check_identifier_sizes(claims)
     context_claim = claims.get(C.CONTEXT) if isinstance(claims.get(C.CONTEXT), dict) else {}
     link_claim = claims.get(C.RESOURCE_LINK) if isinstance(claims.get(C.RESOURCE_LINK), dict) else {}
@@ -110,7 +113,7 @@ def record_launch(session: Session, platform: LtiPlatform, claims: dict) -> LtiL
                                            deployment_pk=deployment.id, ags_scopes=[])
         link.context_pk = context.id if context else link.context_pk
         link.title = _text(link_claim.get("title")) or link.title or ""
-        _apply_target(link, claims.get(C.CUSTOM))
+        _apply_target(link, claims.get(C.CUSTOM), claims.get(C.TARGET_LINK_URI), tool_base)
         _apply_ags(link, claims.get(C.AGS))
     presentation = claims.get(C.LAUNCH_PRESENTATION) if isinstance(claims.get(C.LAUNCH_PRESENTATION), dict) else {}
     launch = LtiLaunch(
@@ -155,17 +158,23 @@ def _known_rows(session: Session, platform_pk: int, deployment_id: str, context_
     return _KnownRows(*row) if row is not None else _KnownRows(None, None, None, None, None)
 
 
-def _apply_target(link: LtiResourceLink, custom: Any) -> None:
-    """Which content the link opens: custom parameters set by deep linking (or typed by a teacher)."""
-    if not isinstance(custom, dict):
-        return
-    for field in ("course", "module", "lesson"):
-        value = custom.get(field)
-        if isinstance(value, str) and value and not value.startswith("$"):
-            setattr(link, f"{field}_id", value[:100])
+def _apply_target(link: LtiResourceLink, custom: Any, target: Any, tool_base: str | None) -> None:
+    """Which content the link opens: custom parameters set by deep linking (or typed by a teacher); else the
+    launch URL itself when it is this tool's and names content (a cartridge's links, whose custom parameters
+    Moodle's importer drops). A foreign or malformed target names nothing."""
+    custom = custom if isinstance(custom, dict) else {}
     grading = policy_of(custom.get("grading"))
     if grading is not None:
         link.grading = grading.value
+    named = {field: custom.get(field) for field in ("course", "module", "lesson")}
+    named = {k: v for k, v in named.items() if isinstance(v, str) and v and not v.startswith("$")}
+    if "course" not in named and tool_base:
+        found = content_in_launch_url(target, tool_base)
+        if found is not None:
+            link.course_id, link.module_id, link.lesson_id = found.course, found.module, found.item
+            return
+    for field, value in named.items():
+        setattr(link, f"{field}_id", value[:100])
 
 
 def _apply_ags(link: LtiResourceLink, ags: Any) -> None:

@@ -142,7 +142,7 @@ def launch():  # type: ignore[no-untyped-def]
             except MALFORMED as exc:
                 log.info("malformed launch refused: %r", exc)
                 raise LaunchRejected(_l("The launch message is malformed (a claim has the wrong shape).")) from exc
-            launch_row = record_launch(db_session, conf.platform, message.claims())
+            launch_row = record_launch(db_session, conf.platform, message.claims(), state.settings.base_url)
     except StorageNeeded as need:
         return render_template("lti/storage_launch.html", id_token=id_token, state=request.form.get("state", ""),
                                target=need.storage_target, origin=need.platform_origin)

@@ -77,8 +77,9 @@ def _scope() -> tuple[LaunchContext, Scope]:
 @bp.get("/")
 @require_launch()
 def start():  # type: ignore[no-untyped-def]
-    """The linked content's outline; a lesson link opens that lesson directly. An activity that opens no content
-    yet asks its instructor to choose some, and tells its learners to come back later."""
+    """The linked content's outline; a lesson or quiz link (deep linking, or a cartridge's launch URL) opens
+    that lesson or quiz directly, and one naming neither in the linked scope gets a 404 page saying so. An activity
+    that opens no content yet asks its instructor to choose some, and tells its learners to come back later."""
     launch = current_learner()
     if not opens_content(launch.course_id, launch.platform_pk):
         return _not_linked(launch)
@@ -88,6 +89,11 @@ def start():  # type: ignore[no-untyped-def]
         if found:
             return redirect(url_for("player.lesson", module_id=found[0].id, lesson_id=found[1].id,
                                     launch=launch.token))
+        if scope.find_quiz(launch.lesson_id):
+            return redirect(url_for("player.quiz", quiz_id=launch.lesson_id, launch=launch.token))
+        abort(404, description=_l("The linked lesson or quiz %(item)s is not part of %(scope)s.",
+                                   item=repr(launch.lesson_id),
+                                   scope=(scope.module or scope.course).title.get(content_lang())))
     progress = load_progress(app_state().db, launch, scope)
     return render_template("player/outline.html", launch=launch, scope=scope, lang=content_lang(),
                            progress=progress, resume=progress.resume(scope))

@@ -96,3 +96,16 @@ def scorm_again() -> Path:
 def static_site(mounts: dict[str, Path], fallback=None):  # type: ignore[no-untyped-def]
     """A WSGI app serving folders at URL prefixes (and `fallback` for every other path)."""
     return SharedDataMiddleware(fallback or NotFound(), {prefix: str(folder) for prefix, folder in mounts.items()})
+
+
+@pytest.fixture(scope="session")
+def cc11_schemas() -> Path:
+    """A schema root whose `cc11/` folder holds the IMS CC 1.1 XSDs (ccv1p1_imscp_v1p2_v1p0.xsd, its LOM
+    profiles, imslticc_v1p0p1.xsd with the BasicLTI ones, ccv1p1_imswl_v1p1.xsd, xml.xsd). Their IMS licence
+    does not let this repository redistribute them, and ../shared/schemas does not hold them yet: point
+    MIRCO_TEST_SCHEMAS at a root that has them (see docs/moodle-import.md). Skipped without them, in CI too, until
+    shared/ carries them; the structural checks of every cartridge run regardless (tests/scorm/test_cartridge.py)."""
+    found = shared_schemas()
+    if found is None or not (found / "cc11" / "ccv1p1_imscp_v1p2_v1p0.xsd").is_file():
+        pytest.skip("the IMS Common Cartridge 1.1 schemas are not in <schemas>/cc11 (docs/moodle-import.md)")
+    return found

@@ -33,6 +33,36 @@ def test_scorm2004_export_has_global_objectives_only_when_asked(cli, tmp_path, s
         assert (b"imsss:mapInfo" in archive.read("imsmanifest.xml")) is map_info
 
 
+@pytest.mark.parametrize("option, namespace", [([], b"imsccv1p1/imscp_v1p1"), (["--cc-version", "1.1"], b"imsccv1p1/imscp_v1p1"),
+                                               (["--cc-version", "1.3"], b"imsccv1p3/imscp_v1p1")])
+def test_cartridge_is_cc11_unless_13_is_asked_for(cli, tmp_path, option, namespace):
+    target = tmp_path / "cc.zip"
+    result = cli.invoke(args=["courses", "export", MINI, "--format", "cc", *option, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as archive:
+        assert b'xmlns="http://www.imsglobal.org/xsd/' + namespace + b'"' in archive.read("imsmanifest.xml")[:500]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "scorm12", "--cc-version", "1.1"], "--cc-version applies to the cc format only"),
+    (["--format", "cc", "--cc-version", "2.0"], "'2.0' is not one of '1.1', '1.3'"),
+    (["--format", "cc", "--cc-version", "1.1; rm -rf /"], "is not one of"),
+])
+def test_cc_version_refused_where_it_does_not_apply(cli, tmp_path, args, message):
+    result = cli.invoke(args=["courses", "export", MINI, *args, "-o", str(tmp_path / "x.zip")])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_export_all_writes_cc13_when_asked_and_leaves_other_formats_alone(cli, tmp_path):
+    result = cli.invoke(args=["courses", "export-all", MINI, "--format", "cc", "--format", "scorm12",
+                              "--cc-version", "1.3", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "mini-course-1.0.0-cc.zip") as archive:
+        assert b"imsccv1p3" in archive.read("imsmanifest.xml")[:500]
+    assert (tmp_path / "mini-course-1.0.0-scorm12.zip").is_file()
+
+
 def test_export_all_applies_full_sequencing_to_scorm2004_only(cli, tmp_path):
     result = cli.invoke(args=["courses", "export-all", MINI, "--format", "scorm12", "--format", "scorm2004",
                               "--sequencing", "full", "-o", str(tmp_path)])

@@ -130,19 +130,6 @@ def test_cmi5_structure_has_blocks_aus_move_on_and_mastery(mini_course):
     assert aus[0].findtext(f"{{{ns.CMI5}}}url") == "sco-m1-basics.html"
 
 
-def test_common_cartridge_links_every_lesson_and_quiz_to_this_tool(mini_course):
-    files = export_files(mini_course, "cc")
-    links = sorted(n for n in files if n.startswith("lti/"))
-    assert links == ["lti/final.xml", "lti/m1-basics-m1-quiz.xml", "lti/m1-l1-definition.xml",
-                     "lti/m1-l2-non-refoulement.xml"]
-    link = etree.fromstring(files["lti/m1-l1-definition.xml"])
-    assert link.findtext(f"{{{ns.BLTI}}}launch_url") == BASE_URL + "/lti/launch"
-    custom = {p.get("name"): p.text for p in link.iter(f"{{{ns.LTICM}}}property")}
-    assert custom == {"course": "mini-course", "module": "m1-basics", "lesson": "m1-l1-definition"}
-    manifest = etree.fromstring(files["imsmanifest.xml"])
-    assert {r.get("type") for r in manifest.iter(f"{{{ns.CC13}}}resource")} == {"imsbasiclti_xmlv1p3"}
-
-
 def test_exports_are_reproducible(mini_course, tmp_path):
     from scorm.export import export_course
     first = export_course(mini_course, "scorm12", tmp_path / "a.zip", iri_base="x:/a", base_url=BASE_URL)
