@@ -8,6 +8,8 @@ limits the same paths in front of the tool (packaging/nginx/mirco.conf).
 """
 from __future__ import annotations
 
+import time
+
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -33,6 +35,17 @@ def _failed_authentication(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _retry_after_on_refusals(app: Flask, limiter: Limiter) -> None:
+    """Retry-After on a 429 only. Flask-Limiter's own headers would put the window's reset (60 s) on every answer
+    of a limited endpoint, 200s included, and raise a 503's shorter Retry-After (lti_tool.db_outage) to it."""
+    @app.after_request
+    def retry_after(response: Response) -> Response:
+        current = limiter.current_limit if response.status_code == 429 else None
+        if current is not None:
+            response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time())))
+        return response
+
+
 def init_app(app: Flask, settings: Settings) -> Limiter | None:
     """Limit the anonymous endpoints of `app` (call it once every blueprint is registered)."""
     if not settings.rate_limits:
@@ -40,8 +53,9 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
     anonymous = _limits_of("rate_limit_anonymous", settings.rate_limit_anonymous)
     lrs = _limits_of("rate_limit_lrs_auth_failures", settings.rate_limit_lrs_auth_failures)
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
-                      key_prefix="mirco-rate", headers_enabled=True, strategy="moving-window",
+                      key_prefix="mirco-rate", strategy="moving-window",
                       in_memory_fallback_enabled=True, swallow_errors=True)  # Redis down: count in memory, no 500
+    _retry_after_on_refusals(app, limiter)
     per_endpoint = limiter.limit(anonymous, error_message=lambda: TOO_MANY)  # a counter per endpoint and client
     for endpoint in ("lti.login", "lti.launch", "lti_registration.register"):
         if endpoint in app.view_functions:

@@ -51,6 +51,7 @@ def test_login_n_plus_one_gets_429_with_retry_after_page_and_json(serve):
     query = {"iss": ISS, "login_hint": "u"}
     answers = [requests.get(url + "/lti/login", params=query, timeout=10) for _ in range(5)]
     assert {a.status_code for a in answers} == {404}  # an unknown platform: refused, but counted
+    assert not any("Retry-After" in a.headers for a in answers)  # only a refusal tells the client to wait
     page = requests.get(url + "/lti/login", params=query, timeout=10)
     assert page.status_code == 429 and 0 < int(page.headers["Retry-After"]) <= 60
     assert "text/html" in page.headers["Content-Type"] and "Too many requests" in page.text

@@ -14,7 +14,10 @@ import pytest
 import requests
 from sqlalchemy import exc as sa_exc
 
+from lti_tool import launch_tokens
 from lti_tool.db_outage import RETRY_AFTER_S, is_transient
+from lti_tool.launch_tokens import TokenKind
+from lti_tool.state import app_state
 from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database, make_test_app, \
     require_postgres
 from tests.xapi.conftest import KEY, SECRET, serve, statement
@@ -85,7 +88,7 @@ class RestartingPostgres:
 
 
 @pytest.fixture
-def tool_behind_proxy(tmp_path: Path) -> Iterator[tuple[str, RestartingPostgres]]:
+def tool_behind_proxy(tmp_path: Path) -> Iterator[tuple[str, RestartingPostgres, str]]:
     require_postgres()
     url, name = fresh_postgres_database()
     from lti_tool.db import make_engine
@@ -101,7 +104,7 @@ def tool_behind_proxy(tmp_path: Path) -> Iterator[tuple[str, RestartingPostgres]
     app.config["TESTING"] = False  # errors are answered as in production, not raised into the test
     try:
         for base in serve(app):
-            yield base, proxy
+            yield base, proxy, app_state(app).settings.secret_key  # signs launch tokens (checked before the DB)
     finally:
         app.extensions["mirco"].db.dispose()
         proxy.close()
@@ -109,7 +112,7 @@ def tool_behind_proxy(tmp_path: Path) -> Iterator[tuple[str, RestartingPostgres]
 
 
 def test_writes_and_pages_get_503_with_retry_after_while_the_database_restarts(tool_behind_proxy) -> None:  # type: ignore[no-untyped-def]
-    base, proxy = tool_behind_proxy
+    base, proxy, secret_key = tool_behind_proxy
     sent = statement()
     assert requests.get(base + "/xapi/statements", headers=XAPI, auth=(KEY, SECRET), timeout=10).status_code == 200
     proxy.go_down()
@@ -125,7 +128,8 @@ def test_writes_and_pages_get_503_with_retry_after_while_the_database_restarts(t
     assert login.headers["Retry-After"] == str(RETRY_AFTER_S)
     assert login.headers["Content-Type"].startswith("text/html")
     assert "Service unavailable" in login.text and "Please try again in a moment." in login.text
-    lesson = requests.get(base + "/play/", params={"launch": "f301a41d0a194c1b97fb34bbaf5ae097"},
+    token = launch_tokens.issue(secret_key, "f301a41d0a194c1b97fb34bbaf5ae097", TokenKind.BEARER)
+    lesson = requests.get(base + "/play/", params={"launch": token},
                           headers={"Accept": "text/html"}, timeout=30)  # its language is the launch's, in the database
     assert lesson.status_code == 503 and lesson.headers["Content-Type"].startswith("text/html"), lesson.text[:300]
     assert "Please try again in a moment." in lesson.text
@@ -137,7 +141,7 @@ def test_writes_and_pages_get_503_with_retry_after_while_the_database_restarts(t
 
 
 def test_a_read_is_retried_once_and_answers_when_the_database_is_back(tool_behind_proxy) -> None:  # type: ignore[no-untyped-def]
-    base, proxy = tool_behind_proxy
+    base, proxy, _ = tool_behind_proxy
     assert requests.get(base + "/lti/jwks.json", timeout=10).status_code == 200
     proxy.go_down()
     threading.Timer(0.3, proxy.come_back).start()  # back before the retry (after RETRY_PAUSE_S)

@@ -8,6 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from lti_tool import launch_tokens
 from lti_tool.identity import load_launch
 from lti_tool.lti import claims as C
 from lti_tool.lti.records import record_launch
@@ -15,6 +16,7 @@ from lti_tool.migrate import upgrade
 from lti_tool.models import LtiPlatform
 from lti_tool.state import app_state
 from scorm.models import ScormPackage
+from tests.lti.support import launch_token
 from tests.ops.test_migrations import empty_engine  # noqa: F401 - a database without tables
 from tests.scorm.conftest import MircoRunner, items_of
 from tests.scorm.factories import scorm12_package
@@ -25,7 +27,8 @@ A, B = "https://moodle-a.example.org", "https://moodle-b.example.org"
 
 def launch_on(app, issuer: str, role: str, who: str, *, custom: dict | None = None, link: str | None = "L1",
               deep_linking: bool = False) -> str:  # type: ignore[no-untyped-def]
-    """A launch of `who` on the platform `issuer` (registered on first use), as lti.records stores it."""
+    """A launch of `who` on the platform `issuer` (registered on first use), as lti.records stores it; returned as
+    the `launch` token a page without the session cookie carries."""
     with app.test_request_context():
         with app_state().db.transaction() as session:
             platform = session.scalar(select(LtiPlatform).where(LtiPlatform.issuer == issuer))
@@ -43,7 +46,7 @@ def launch_on(app, issuer: str, role: str, who: str, *, custom: dict | None = No
                 claims[C.RESOURCE_LINK] = {"id": link, "title": "Link"}
             launch_id = record_launch(session, platform, claims).id
         assert load_launch(launch_id) is not None
-    return launch_id
+    return launch_token(app, launch_id)
 
 
 def platform_pk(app, issuer: str) -> int:  # type: ignore[no-untyped-def]
@@ -78,7 +81,8 @@ def test_the_importing_platform_owns_the_package(app, two_platforms):
 
 def load_launch_context(app, launch: str) -> int:  # type: ignore[no-untyped-def]
     with app.test_request_context():
-        return load_launch(launch).context_pk
+        return load_launch(launch_tokens.read(app_state(app).settings.secret_key, launch, 3600, 3600).launch_id
+                           ).context_pk
 
 
 def test_another_platform_neither_lists_nor_removes_it(app, client, two_platforms):

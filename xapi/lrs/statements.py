@@ -77,7 +77,7 @@ def check_attachments(statements: list[dict], attachments: dict[str, tuple[str, 
 def store(session: Session, req: XRequest, authority: dict,
           statement_id: str | None = None, *, max_statements: int | None = None) -> list[str]:
     statements, attachments, single = read_statements(req)
-    if max_statements is not None and len(statements) > max_statements:
+    if max_statements is not None and isinstance(statements, list) and len(statements) > max_statements:
         raise PayloadTooLarge(f"{len(statements)} statements in one request; this LRS takes at most "
                               f"{max_statements} per POST: send them in smaller batches",
                               limit=max_statements, unit="statements")
