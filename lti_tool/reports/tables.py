@@ -40,7 +40,7 @@ def overview_table(figures: Overview) -> Table:
     return Table("overview", (_("Figure"), _("Value")), [
         (_("Enrolled"), figures.enrolled), (_("Not started"), figures.not_started),
         (_("In progress"), figures.in_progress), (_("Completed"), figures.completed), (_("Passed"), figures.passed),
-        (_("Average score (%)"), percent(figures.average_score)),
+        (_("Average score on the quizzes taken (%)"), percent(figures.average_score)),
         (_("Average time (minutes)"), None if figures.average_seconds is None
          else round(figures.average_seconds / 60, 1))])
 
