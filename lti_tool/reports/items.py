@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Text, and_, case, cast, func, literal, select
 from sqlalchemy.sql.functions import aggregate_strings
 from sqlalchemy.orm import Session
@@ -69,7 +70,7 @@ class ItemStats:
 
 def _options(question: Question, lang: str | None) -> list[Option]:
     if question.type == "true_false":
-        return [Option("true", "True", question.answer is True), Option("false", "False", question.answer is False)]
+        return [Option("true", _("True"), question.answer is True), Option("false", _("False"), question.answer is False)]
     return [Option(c.id, c.text.get(lang), c.correct) for c in question.choices]
 
 

@@ -77,7 +77,7 @@ def test_trainer_sees_the_learner_who_completed(page, browser, tool, platform): 
     check_page(tab, "reports-learners")
 
     row.get_by_role("link").click()
-    assert tab.locator(".timeline li", has_text="Passed “Module 1 check”: score 83 %").count() == 1
+    assert tab.locator(".timeline li", has_text="Passed “Module 1 check” with 83%").count() == 1
     check_page(tab, "reports-learner-timeline")
 
     tab.get_by_role("link", name="Item analysis").click()

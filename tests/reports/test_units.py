@@ -70,8 +70,8 @@ def test_filter_round_trip():
 def test_sentence_of_a_statement_from_elsewhere():
     event = sentence({"verb": {"id": "http://adlnet.gov/expapi/verbs/answered"}, "object": {"id": "urn:x"},
                       "result": {"success": False, "duration": "PT1H02M00S"}, "timestamp": "2026-01-01T00:00:00Z"})
-    assert event.sentence == "Answered “urn:x”: incorrect, time 1 h 2 min."
-    assert sentence({}).sentence == "“”."
+    assert event.sentence == "Answered “urn:x” — incorrect (time: 62 minutes)."
+    assert sentence({}).sentence == "“”." and sentence({}).when is None
 
 
 def test_point_biserial_equals_pearson_on_the_rest_score():
