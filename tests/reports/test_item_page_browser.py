@@ -3,18 +3,14 @@ stays under four screens at 1366 × 768, no table is wider than its box at 1366 
 at full width, each question's options open in place, the columns sort, and axe-core finds nothing serious."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from lti_tool.models import LtiPlatform
-from lti_tool.state import app_state
 from tests.browser.conftest import (ARTIFACTS, AXE_JS, axe_violations, browser, live_server,  # noqa: F401 - fixtures
                                     screenshot, serve)
-from tests.conftest import FIXTURE_COURSES, empty_all_tables, make_test_app
-from tests.reports.conftest import INSTRUCTOR, ISSUER, LEARNER, act, launch
+from tests.reports.conftest import INSTRUCTOR, LEARNER, act, app_with_course_copy, launch
 
 QUESTIONS = 100
 SIZES = ((1366, 768), (390, 844))
@@ -42,25 +38,19 @@ def hundred_questions() -> dict:
 @pytest.fixture
 def big_quiz_app(database_url, tmp_path: Path):
     """The mini course with its module quiz replaced by 100 questions; one learner answered it, one trainer."""
-    courses = tmp_path / "courses"
-    shutil.copytree(FIXTURE_COURSES / "mini-course", courses / "mini-course")
-    module = courses / "mini-course" / "modules" / "01-basics"
-    (module / "quiz.sr-Latn.yaml").unlink()
-    (module / "quiz.yaml").write_text(yaml.safe_dump(hundred_questions(), allow_unicode=True), encoding="utf-8")
-    app = make_test_app(database_url, tmp_path / "instance", courses_dirs=(courses,))
-    with app.test_request_context():
-        with app_state().db.transaction() as session:
-            platform = LtiPlatform(issuer=ISSUER, client_id="tool", auth_login_url=f"{ISSUER}/auth",
-                                   auth_token_url=f"{ISSUER}/token")
-            session.add(platform)
-        trainer = launch(platform, "I", [INSTRUCTOR])
-        learner = launch(platform, "A", [LEARNER])
-        answers = {f"q{n}": (["a", "b"] if n % 3 == 0 else ("a" if n % 2 else "b")) for n in range(1, QUESTIONS + 1)}
-        act(learner, 2, [answers])
-    app.trainer_url = f"/reports/{trainer.context_pk}/mini-course/items?launch={trainer.launch_id}"
-    yield app
-    app.extensions["mirco"].db.dispose()
-    empty_all_tables(database_url)
+    def hundred(course: Path) -> None:
+        module = course / "modules" / "01-basics"
+        (module / "quiz.sr-Latn.yaml").unlink()
+        (module / "quiz.yaml").write_text(yaml.safe_dump(hundred_questions(), allow_unicode=True), encoding="utf-8")
+
+    with app_with_course_copy(database_url, tmp_path, hundred) as app:
+        with app.test_request_context():
+            trainer = launch(app.platform, "I", [INSTRUCTOR])
+            learner = launch(app.platform, "A", [LEARNER])
+            act(learner, 2, [{f"q{n}": (["a", "b"] if n % 3 == 0 else ("a" if n % 2 else "b"))
+                              for n in range(1, QUESTIONS + 1)}])
+        app.trainer_url = f"/reports/{trainer.context_pk}/mini-course/items?launch={trainer.launch_id}"
+        yield app
 
 
 OVERFLOWING_TABLES = """() => [...document.querySelectorAll('table')].filter(t => t.offsetParent !== null && !t.closest('.visually-hidden'))
