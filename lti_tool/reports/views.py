@@ -3,6 +3,7 @@ learners) and answers only for contexts that launch may read (404 for others); b
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import wraps
 from typing import Any, Callable
 
@@ -152,6 +153,7 @@ def items(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
         abort(400, description=exc.args[0])
     stats = _item_stats(scope)
     pages = max(1, -(-len(stats) // ITEMS_PER_PAGE))
+    order = replace(order, page=min(order.page, pages))  # past the last page (an old link): the last page
     shown = item_queries.sort_items(stats, order.sort, order.descending)[
         (order.page - 1) * ITEMS_PER_PAGE:order.page * ITEMS_PER_PAGE]
     return _page("items.html", context, scope, stats=shown, total=len(stats), order=order, pages=pages,
