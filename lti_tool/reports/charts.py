@@ -12,12 +12,12 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDTH = 420
 LINE = 17
 BAR = 16
 GAP = 4
 VALUE_ROOM = 80
-LABEL_CHARS = 80
+LABEL_CHARS = 52
 """Characters of a label per line at 13 px across the chart's width (labels wrap, they are never cut)."""
 SERIES_CLASSES = 3
 

@@ -180,7 +180,7 @@ def _item_charts(stats: list[item_queries.ItemStats]) -> dict[str, Any]:
     def chart(name: str, labels: list[str], counts: list[int]) -> tuple[Markup, Table]:
         rows = [(label, count) for label, count in zip(labels, counts)]
         return (charts.bar_chart([charts.Group(label, [charts.Bar(count, format_decimal(count))])
-                                  for label, count in rows], legend, len(stats) or 1, width=420),
+                                  for label, count in rows], legend, len(stats) or 1),
                 Table(name, (_("Band"), _("Number of questions")), rows))
 
     facility_chart, facility_table = chart("facility", facility_labels, facility)
