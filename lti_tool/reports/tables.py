@@ -36,6 +36,12 @@ def flag_label(flag: str) -> str:
     return labels.get(flag, flag.replace("_", " "))
 
 
+def domain_label(domain: str) -> str:
+    """An EQF domain (`knowledge`, `skills`, `responsibility`) as the course pages name it."""
+    labels = {"knowledge": _("Knowledge"), "skills": _("Skills"), "responsibility": _("Responsibility and autonomy")}
+    return labels.get(domain, domain)
+
+
 def overview_table(figures: Overview) -> Table:
     return Table("overview", (_("Figure"), _("Value")), [
         (_("Enrolled"), figures.enrolled), (_("Not started"), figures.not_started),
@@ -83,7 +89,7 @@ def distractors_table(items: list[ItemStats]) -> Table:
 def outcomes_table(outcomes: list[OutcomeMastery]) -> Table:
     return Table("outcomes", (_("Outcome"), _("EQF domain"), _("Description"), _("Questions"), _("Responses"),
                               _("Correct (%)"), _("Learners assessed"), _("Learners with mastery")),
-                 [(o.outcome_id, o.domain, o.text, o.questions, o.responses, percent(o.rate), o.learners,
+                 [(o.outcome_id, domain_label(o.domain), o.text, o.questions, o.responses, percent(o.rate), o.learners,
                    o.mastered) for o in outcomes])
 
 

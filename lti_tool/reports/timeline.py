@@ -178,8 +178,11 @@ def sentence(statement: dict, course: Course | None = None, lang: str | None = N
         text = templates.get(key, f"{word[:1].upper()}{word[1:]} “%(name)s”".lstrip()) % {"name": name}
     if result.get("duration"):
         text = _("%(what)s (time: %(duration)s)", what=text, duration=_duration_words(str(result["duration"])))
+    words = {"answered": _("answered"), "passed": _("passed"), "failed": _("failed"), "completed": _("completed"),
+             "experienced": _("read"), "progressed": _("progressed"), "launched": _("opened"),
+             "initialized": _("opened"), "suspended": _("left"), "resumed": _("came back"), "terminated": _("closed")}
     when = _instant(str(statement.get("timestamp", "")))
-    return Event(when=None if when == NEVER else when, verb=key, sentence=text + ".")
+    return Event(when=None if when == NEVER else when, verb=words.get(key, key), sentence=text + ".")
 
 
 def timeline(session: Session, scope: ReportScope, user_pk: int, lang: str | None = None) -> list[Event]:

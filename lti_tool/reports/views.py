@@ -201,8 +201,9 @@ def outcomes(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
     with app_state().db.sessions() as session:
         mastery = item_queries.outcome_mastery(session, scope, _lang(scope))
     mastery_chart = charts.bar_chart(
-        [charts.Group(f"{o.outcome_id}: {o.text}", [None if o.rate is None else charts.Bar(
-            o.rate, format_percent(o.rate))]) for o in mastery], [_("Correct answers")], 1.0)
+        [charts.Group(f"{o.outcome_id} ({tables.domain_label(o.domain)}): {o.text}",
+                      [None if o.rate is None else charts.Bar(o.rate, format_percent(o.rate))]) for o in mastery],
+        [_("Correct answers")], 1.0)
     return _page("outcomes.html", context, scope, mastery=mastery, outcomes_table=tables.outcomes_table(mastery),
                  mastery_chart=mastery_chart, threshold=round(item_queries.MASTERY * 100))
 

@@ -61,3 +61,12 @@ def test_exported_times_are_iso_8601_to_the_second(client, seeded):
     sheet = load_workbook(io.BytesIO(client.get(seeded.url("I", "export/learners.xlsx")).data)).active
     values = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[-1] is not None]
     assert len(values) == 5 and all(isinstance(v, datetime) and v.microsecond == 0 for v in values)
+
+
+def test_timeline_and_outcome_exports_carry_the_trainers_words(client, seeded):
+    text = client.get(seeded.url("I", "export/timeline.csv", user=str(seeded.users["A"]), lang="sr-Latn"))
+    rows = list(csv.DictReader(io.StringIO(text.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {"položeno", "završeno"} <= {r["Glagol"] for r in rows}  # passed the quiz, completed the module
+    assert any("Provera modula 1" in r["Šta se dogodilo"] for r in rows)
+    outcomes = client.get(seeded.url("I", "export/outcomes.csv", lang="sr-Latn")).get_data(as_text=True)
+    assert ",Znanje," in outcomes and ",knowledge," not in outcomes
