@@ -81,6 +81,7 @@ def test_trainer_sees_the_learner_who_completed(page, browser, tool, platform): 
     check_page(tab, "reports-learner-timeline")
 
     tab.get_by_role("link", name="Item analysis").click()
+    tab.wait_for_url("**/items?**")
     items = tab.locator("#items-table > tbody > tr")
     assert items.count() == 6
     cells = [[c.inner_text().strip() for c in items.nth(i).locator("> td").all()] for i in range(6)]
@@ -102,6 +103,7 @@ def test_trainer_sees_the_learner_who_completed(page, browser, tool, platform): 
 
 
 def check_page(tab, name: str) -> None:
+    tab.wait_for_load_state()  # a click's navigation may still be under way: axe needs the new document
     assert axe_violations(tab) == []
     screenshot(tab, name)
     tab.set_viewport_size({"width": 1280, "height": 900})
