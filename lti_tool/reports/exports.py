@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from openpyxl import Workbook
@@ -25,19 +25,28 @@ class Table:
 
 
 def safe_cell(value: Any) -> Any:
+    """A value as a spreadsheet may hold it: formulas defused, times in UTC without zone, to the second."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo else value  # spreadsheets hold no time zone (UTC)
+        if value.tzinfo:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)  # spreadsheets hold no time zone (UTC)
+        return value.replace(microsecond=0)
     return value
+
+
+def csv_cell(value: Any) -> Any:
+    """`safe_cell`, and times as ISO 8601 to the second (`2026-03-01T09:30:05`, UTC as the headings say)."""
+    value = safe_cell(value)
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
 def to_csv(table: Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in table.columns])
+    writer.writerow([csv_cell(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow(["" if v is None else csv_cell(v) for v in row])
     return out.getvalue()
 
 

@@ -98,3 +98,32 @@ def parse_filter(args: Mapping[str, str]) -> LearnerFilter:
         until=datetime.combine(until + timedelta(days=1), time.min, timezone.utc) if until else None,
         institution=institution, status=status, page=_positive_int(args.get("page", ""), "page", 1, 10**6),
         limit=_positive_int(args.get("limit", ""), "limit", 50, MAX_LIMIT))
+
+
+ITEM_SORT_KEYS = ("order", "facility", "discrimination", "responses", "flags")
+ITEMS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ItemOrder:
+    """How the item-analysis table is sorted and which page of it shows (`order`: as in the quizzes)."""
+
+    sort: str = "order"
+    descending: bool = False
+    page: int = 1
+
+    def as_args(self) -> dict[str, str]:
+        args = {"sort": self.sort, "dir": "desc" if self.descending else "asc"}
+        return {k: v for k, v in args.items() if v not in ("order", "asc")}
+
+
+def parse_item_order(args: Mapping[str, str]) -> ItemOrder:
+    """Read and check the item table's `sort, dir, page`."""
+    sort = args.get("sort", "") or "order"
+    if sort not in ITEM_SORT_KEYS:
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="sort", choices=", ".join(ITEM_SORT_KEYS)))
+    direction = args.get("dir", "") or "asc"
+    if direction not in ("asc", "desc"):
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="dir", choices="asc, desc"))
+    return ItemOrder(sort=sort, descending=direction == "desc",
+                     page=_positive_int(args.get("page", ""), "page", 1, 10**6))

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Text, and_, case, cast, func, literal, select
 from sqlalchemy.sql.functions import aggregate_strings
 from sqlalchemy.orm import Session
@@ -70,7 +71,7 @@ class ItemStats:
 
 def _options(question: Question, lang: str | None) -> list[Option]:
     if question.type == "true_false":
-        return [Option("true", "True", question.answer is True), Option("false", "False", question.answer is False)]
+        return [Option("true", _("True"), question.answer is True), Option("false", _("False"), question.answer is False)]
     return [Option(c.id, plain_text(c.text.get(lang)), c.correct) for c in question.choices]
 
 
@@ -238,3 +239,30 @@ def outcome_mastery(session: Session, scope: ReportScope, lang: str | None = Non
             text=outcome.text.get(lang) if outcome else outcome_id, questions=len(keys), responses=responses,
             correct=correct, learners=learners, mastered=mastered))
     return found
+
+
+def sort_items(stats: list[ItemStats], key: str, descending: bool) -> list[ItemStats]:
+    """The item table's order (lti_tool.reports.filters.ITEM_SORT_KEYS); questions without a value come last
+    whichever the direction, the quizzes' order breaks ties."""
+    if key == "order":
+        return list(reversed(stats)) if descending else list(stats)
+    value = {"facility": lambda s: s.facility, "discrimination": lambda s: s.discrimination,
+             "responses": lambda s: s.responses, "flags": lambda s: len(s.flags)}[key]
+    known = [s for s in stats if value(s) is not None]
+    return sorted(known, key=value, reverse=descending) + [s for s in stats if value(s) is None]
+
+
+FACILITY_BANDS = ((0.0, TOO_HARD), (TOO_HARD, 0.5), (0.5, TOO_EASY), (TOO_EASY, 1.0))
+DISCRIMINATION_BANDS = ((-1.0, 0.0), (0.0, 0.2), (0.2, 0.3), (0.3, 1.0))
+
+
+def band_counts(values: list[float | None], bands: tuple[tuple[float, float], ...]) -> list[int]:
+    """How many values fall in each band [low, high) (the last band includes its top), then how many are None."""
+    counts = [0] * (len(bands) + 1)
+    for value in values:
+        if value is None:
+            counts[-1] += 1
+            continue
+        last = len(bands) - 1
+        counts[next(i for i, (low, high) in enumerate(bands) if value < high or i == last)] += 1
+    return counts

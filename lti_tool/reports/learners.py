@@ -96,7 +96,8 @@ def learner_rows(scope: ReportScope) -> Select:
                    LtiUser.email.label("email"), institution_label().label("institution"),
                    progress.label("progress"), score.label("score"),
                    passed.label("passed"), totals.c.seconds.label("seconds"), totals.c.tries.label("attempts"),
-                   totals.c.last_activity.label("last_activity"), status.label("status"))
+                   totals.c.last_activity.label("last_activity"), status.label("status"),
+                   totals.c.quizzes.label("quizzes_taken"), totals.c.best_sum.label("best_sum"))
             .join_from(totals, LtiUser, LtiUser.id == totals.c.user_pk)
             .join(LtiMembership, and_(LtiMembership.user_pk == totals.c.user_pk,
                                       LtiMembership.context_pk == scope.context_pk)))
@@ -156,6 +157,7 @@ class Overview:
     completed: int
     passed: int
     average_score: float | None
+    """The mean of the best score of every quiz a learner took (quizzes not taken do not count as 0)."""
     average_seconds: float | None
 
 
@@ -167,7 +169,8 @@ def overview(session: Session, scope: ReportScope) -> Overview:
 
     row = session.execute(select(
         func.count(), count(rows.c.status == "not_started"), count(rows.c.status == "in_progress"),
-        count(rows.c.status == "completed"), count(rows.c.passed.is_(True)), func.avg(rows.c.score),
+        count(rows.c.status == "completed"), count(rows.c.passed.is_(True)),
+        cast(func.sum(rows.c.best_sum), Float) / func.nullif(func.sum(rows.c.quizzes_taken), 0),
         func.avg(case((rows.c.status != "not_started", rows.c.seconds), else_=None)))).one()
     return Overview(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]),
                     float(row[5]) if row[5] is not None else None, float(row[6]) if row[6] is not None else None)

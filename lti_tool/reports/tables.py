@@ -37,11 +37,17 @@ def flag_label(flag: str) -> str:
     return labels.get(flag, flag.replace("_", " "))
 
 
+def domain_label(domain: str) -> str:
+    """An EQF domain (`knowledge`, `skills`, `responsibility`) as the course pages name it."""
+    labels = {"knowledge": _("Knowledge"), "skills": _("Skills"), "responsibility": _("Responsibility and autonomy")}
+    return labels.get(domain, domain)
+
+
 def overview_table(figures: Overview) -> Table:
     return Table("overview", (_("Figure"), _("Value")), [
         (_("Enrolled"), figures.enrolled), (_("Not started"), figures.not_started),
         (_("In progress"), figures.in_progress), (_("Completed"), figures.completed), (_("Passed"), figures.passed),
-        (_("Average score (%)"), percent(figures.average_score)),
+        (_("Average score on the quizzes taken (%)"), percent(figures.average_score)),
         (_("Average time (minutes)"), None if figures.average_seconds is None
          else round(figures.average_seconds / 60, 1))])
 
@@ -84,7 +90,7 @@ def distractors_table(items: list[ItemStats]) -> Table:
 def outcomes_table(outcomes: list[OutcomeMastery]) -> Table:
     return Table("outcomes", (_("Outcome"), _("EQF domain"), _("Description"), _("Questions"), _("Responses"),
                               _("Correct (%)"), _("Learners assessed"), _("Learners with mastery")),
-                 [(o.outcome_id, o.domain, o.text, o.questions, o.responses, percent(o.rate), o.learners,
+                 [(o.outcome_id, domain_label(o.domain), o.text, o.questions, o.responses, percent(o.rate), o.learners,
                    o.mastered) for o in outcomes])
 
 

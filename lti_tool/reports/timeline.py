@@ -10,10 +10,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
+from urllib.parse import quote, unquote, urlsplit
 
+from babel.lists import format_list
+from flask_babel import format_percent, format_timedelta, get_locale, gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tincan.conversions.iso8601 import make_timedelta
 
+from courses.markdown import plain_text
+from courses.model import Course, Question
 from lti_tool.models import Attempt, LtiContext, LtiPlatform
 from lti_tool.reports.scope import ReportScope
 from xapi.service import statements_by_registration
@@ -45,51 +51,139 @@ def _pick(texts: Any, lang: str | None) -> str:
 
 
 def _duration_words(iso: str) -> str:
-    """`PT1H02M00S` -> `1 h 2 min` (only what xapi.builders writes: hours, minutes, seconds)."""
-    body = iso.removeprefix("PT")
-    out = []
-    for unit, word in (("H", "h"), ("M", "min"), ("S", "s")):
-        if unit in body:
-            number, body = body.split(unit, 1)
-            try:
-                value = round(float(number))
-            except ValueError:
-                return iso
-            if value:
-                out.append(f"{value} {word}")
-    return " ".join(out) or "0 s"
+    """`PT1H02M00S` -> `1 hour` / `62 minutes` in the trainer's language (only what xapi.builders writes)."""
+    try:
+        return format_timedelta(make_timedelta(iso), threshold=1.5)
+    except (ValueError, TypeError, OverflowError):
+        return iso
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
 class Event:
-    when: str
+    when: datetime | None
     verb: str
     sentence: str
 
 
-def sentence(statement: dict, lang: str | None = None) -> Event:
-    """`Answered "Which article…": correct (response: a).` — the actor is the learner the page is about."""
-    verb = statement.get("verb", {})
-    verb_word = _pick(verb.get("display"), lang) or str(verb.get("id", "")).rsplit("/", 1)[-1]
-    obj = statement.get("object", {})
+def _course_path(iri: str, course_id: str) -> list[str] | None:
+    """The ids after the course's own segment of an activity IRI (xapi.iris.activity_iri): [] for the course,
+    [module], [module, lesson-or-quiz], [module, quiz, question]; None for an activity from elsewhere."""
+    marker = "/" + quote(course_id, safe="-._~")
+    path = urlsplit(iri).path.rstrip("/")
+    if not (path.endswith(marker) or marker + "/" in path):
+        return None
+    tail = path.rsplit(marker, 1)[1].strip("/") if path.endswith(marker) else path.split(marker + "/", 1)[1]
+    return [unquote(part) for part in tail.split("/")] if tail else []
+
+
+def _answer_words(question: Question, response: str, lang: str | None) -> str:
+    """An xAPI response pattern (`a[,]b`, `p1[.]p2[,]p2[.]p1`, `i3[,]i1`, `true`) in the course's words."""
+    parts = response.split("[,]") if response else []
+    if question.type == "true_false":
+        return _("True") if response == "true" else _("False") if response == "false" else response
+    if question.type in ("single", "multiple"):
+        texts = {c.id: plain_text(c.text.get(lang)) for c in question.choices}
+        return format_list([texts.get(p, p) for p in parts], locale=get_locale())
+    if question.type == "ordering":
+        texts = {i.id: plain_text(i.text.get(lang)) for i in question.items}
+        return " → ".join(texts.get(p, p) for p in parts)
+    if question.type == "matching":
+        sources = {p.id: p.source.get(lang) for p in question.pairs}
+        targets = {p.id: p.target.get(lang) for p in question.pairs}
+        pairs = [pair.split("[.]", 1) for pair in parts]
+        return format_list([f"{sources.get(p[0], p[0])} → {targets.get(p[-1], p[-1])}" for p in pairs],
+                           locale=get_locale())
+    return response
+
+
+@dataclass(frozen=True)
+class _Found:
+    name: str
+    kind: str  # course, module, lesson, quiz, question, other
+    question: Question | None = None
+
+
+def _activity(obj: dict, course: Course | None, lang: str | None) -> _Found:
+    """What a statement's object is, named from the course in the trainer's language where it is ours."""
     definition = obj.get("definition") or {}
-    name = (_pick(definition.get("name"), lang) or _pick(definition.get("description"), lang)
-            or str(obj.get("id", "")))
-    details = []
+    fallback = (_pick(definition.get("name"), lang) or _pick(definition.get("description"), lang)
+                or str(obj.get("id", "")))
+    path = _course_path(str(obj.get("id", "")), course.id) if course else None
+    if course is None or path is None:
+        return _Found(fallback, "other")
+    if not path:
+        return _Found(course.title.get(lang), "course")
+    module = next((m for m in course.modules if m.id == path[0]), None)
+    final = course.final_assessment
+    if len(path) == 1:
+        return _Found(module.title.get(lang), "module") if module else _Found(fallback, "other")
+    lesson = next((lesson for lesson in module.lessons if lesson.id == path[1]), None) if module else None
+    if lesson is not None and len(path) == 2:
+        return _Found(lesson.title.get(lang), "lesson")
+    quiz = module.quiz if module and module.quiz and module.quiz.id == path[1] else (
+        final if final and final.id == path[1] else None)
+    if quiz is None:
+        return _Found(fallback, "other")
+    if len(path) == 2:
+        return _Found(quiz.title.get(lang), "quiz")
+    question = next((q for q in quiz.questions if q.id == path[2]), None)
+    if question is None:
+        return _Found(fallback, "other")
+    return _Found(plain_text(question.prompt.get(lang)), "question", question)
+
+
+def sentence(statement: dict, course: Course | None = None, lang: str | None = None) -> Event:
+    """`Answered “Which article…” with “Article 1F” — incorrect.` in the trainer's language, the course's
+    titles and answer texts in the course's language nearest to it; the actor is the learner the page is about."""
+    verb = statement.get("verb") or {}
+    verb_id = str(verb.get("id", ""))
+    key = verb_id.rsplit("/", 1)[-1]
+    found = _activity(statement.get("object") or {}, course, lang)
+    name = _short(found.name)
     result = statement.get("result") or {}
     score = (result.get("score") or {}).get("scaled")
-    if isinstance(score, (int, float)):
-        details.append(f"score {round(score * 100)} %")
-    if "success" in result and verb_word.lower() not in ("passed", "failed"):
-        answered = "answered" in str(verb.get("id", ""))
-        details.append(("correct" if result["success"] else "incorrect") if answered
-                       else ("passed" if result["success"] else "failed"))
-    if result.get("response") not in (None, ""):
-        details.append(f"response: {str(result['response'])[:120]}")
+    score_text = format_percent(score) if isinstance(score, (int, float)) else None
+    success = result.get("success")
+    response = result.get("response")
+    if key == "answered":
+        verdict = {True: _("correct"), False: _("incorrect")}.get(success) if isinstance(success, bool) else None
+        answer = None
+        if isinstance(response, str) and response != "":
+            answer = _short(_answer_words(found.question, response, lang) if found.question else response, 120)
+        if answer is not None and verdict:
+            text = _("Answered “%(question)s” with “%(answer)s” — %(verdict)s", question=name, answer=answer,
+                     verdict=verdict)
+        elif answer is not None:
+            text = _("Answered “%(question)s” with “%(answer)s”", question=name, answer=answer)
+        elif verdict:
+            text = _("Answered “%(question)s” — %(verdict)s", question=name, verdict=verdict)
+        else:
+            text = _("Answered “%(question)s”", question=name)
+    elif key in ("passed", "failed") and score_text:
+        text = (_("Passed “%(name)s” with %(score)s", name=name, score=score_text) if key == "passed"
+                else _("Failed “%(name)s” with %(score)s", name=name, score=score_text))
+    else:
+        templates = {"passed": _("Passed “%(name)s”"), "failed": _("Failed “%(name)s”"),
+                     "completed": _("Completed “%(name)s”"), "launched": _("Opened “%(name)s”"),
+                     "initialized": _("Opened “%(name)s”"), "suspended": _("Left “%(name)s” to resume later"),
+                     "resumed": _("Came back to “%(name)s”"), "terminated": _("Closed “%(name)s”"),
+                     "progressed": _("Made progress in “%(name)s”"),
+                     "experienced": (_("Read the lesson “%(name)s”") if found.kind == "lesson"
+                                     else _("Viewed “%(name)s”"))}
+        word = _pick(verb.get("display"), lang) or key
+        text = templates.get(key, f"{word[:1].upper()}{word[1:]} “%(name)s”".lstrip()) % {"name": name}
     if result.get("duration"):
-        details.append(f"time {_duration_words(str(result['duration']))}")
-    text = f"{verb_word[:1].upper()}{verb_word[1:]} “{name}”".lstrip() + (f": {', '.join(details)}" if details else "") + "."
-    return Event(when=str(statement.get("timestamp", "")), verb=verb_word, sentence=text)
+        text = _("%(what)s (time: %(duration)s)", what=text, duration=_duration_words(str(result["duration"])))
+    words = {"answered": _("answered"), "passed": _("passed"), "failed": _("failed"), "completed": _("completed"),
+             "experienced": _("read"), "progressed": _("progressed"), "launched": _("opened"),
+             "initialized": _("opened"), "suspended": _("left"), "resumed": _("came back"), "terminated": _("closed")}
+    when = _instant(str(statement.get("timestamp", "")))
+    return Event(when=None if when == NEVER else when, verb=words.get(key, key), sentence=text + ".")
 
 
 def timeline(session: Session, scope: ReportScope, user_pk: int, lang: str | None = None) -> list[Event]:
@@ -97,15 +191,19 @@ def timeline(session: Session, scope: ReportScope, user_pk: int, lang: str | Non
     found: list[dict] = []
     for registration in registrations(session, scope, [user_pk]):
         found.extend(statements_by_registration(session, registration))
-    found.sort(key=lambda s: _instant(s.get("timestamp", "")), reverse=True)
-    return [sentence(s, lang) for s in found[:TIMELINE_LIMIT]]
+    found.sort(key=lambda s: _instant(str(s.get("timestamp", ""))), reverse=True)
+    return [sentence(s, scope.course, lang) for s in found[:TIMELINE_LIMIT]]
+
+
+NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _instant(stamp: str) -> datetime:
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        found = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return NEVER
+    return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
 
 
 def ndjson_lines(session: Session, scope: ReportScope, user_pks: list[int]) -> Iterator[str]:

@@ -3,18 +3,22 @@ learners) and answers only for contexts that launch may read (404 for others); b
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import wraps
 from typing import Any, Callable
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    stream_with_context, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, format_percent, gettext as _, lazy_gettext as _l
+from markupsafe import Markup
 
+from lti_tool.i18n import content_lang
 from lti_tool.identity import LaunchContext, current_learner, require_launch
 from lti_tool.reports import charts, items as item_queries, learners as learner_queries, tables, timeline
 from lti_tool.reports.access import ContextRow, may_read_reports, readable_contexts, require_context
 from lti_tool.reports.exports import XLSX_TYPE, Table, to_csv, to_xlsx
-from lti_tool.reports.filters import SORT_KEYS, STATUSES, BadFilter, LearnerFilter, parse_filter
+from lti_tool.reports.filters import (ITEMS_PER_PAGE, SORT_KEYS, STATUSES, BadFilter, LearnerFilter,
+                                     parse_filter, parse_item_order)
 from lti_tool.reports.roster import fresh_roster
 from lti_tool.reports.scope import ReportScope, course_ids_in_context, report_scope
 from lti_tool.state import app_state
@@ -58,7 +62,9 @@ def _scope(context_pk: int, course_id: str) -> tuple[ContextRow, ReportScope]:
 
 
 def _lang(scope: ReportScope) -> str:
-    return _launch().locale or scope.course.default_language
+    """The language the trainer reads the pages in (lti_tool.i18n: ?lang=, their choice, the launch's locale):
+    course, module, lesson and question texts are asked for in it, as the page's own words are."""
+    return content_lang()
 
 
 def _filter() -> LearnerFilter:
@@ -97,18 +103,18 @@ def overview(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
     with app_state().db.sessions() as session:
         figures = learner_queries.overview(session, scope)
         funnel = learner_queries.module_funnel(session, scope, _lang(scope))
-    status_bars = [charts.Bar(label, value, str(value)) for label, value in (
+    status_chart = charts.bar_chart([charts.Group(label, [charts.Bar(value, format_decimal(value))])
+                                     for label, value in (
         (_("Not started"), figures.not_started), (_("In progress"), figures.in_progress),
-        (_("Completed"), figures.completed), (_("Passed"), figures.passed))]
-    funnel_bars = [charts.Bar(f"{m.title}: {stage}", value, str(value)) for m in funnel
-                   for stage, value in ((_("started"), m.started), (_("completed"), m.completed),
-                                        (_("passed"), m.passed))
-                   if value is not None]
+        (_("Completed"), figures.completed), (_("Passed"), figures.passed))], [_("Learners")], figures.enrolled)
+    funnel_chart = charts.bar_chart(
+        [charts.Group(m.title, [None if value is None else charts.Bar(value, format_decimal(value))
+                                for value in (m.started, m.completed, m.passed)]) for m in funnel],
+        [_("Started"), _("Completed"), _("Passed quiz")], figures.enrolled)
     return _page("overview.html", context, scope, figures=figures, funnel=funnel,
                  overview_table=tables.overview_table(figures),
                  funnel_table=tables.funnel_table(figures.enrolled, funnel),
-                 status_chart=charts.bar_chart(status_bars, figures.enrolled),
-                 funnel_chart=charts.bar_chart(funnel_bars, figures.enrolled))
+                 status_chart=status_chart, funnel_chart=funnel_chart)
 
 
 @bp.get("/<int:context_pk>/<course_id>/learners")
@@ -141,13 +147,48 @@ def learner(context_pk: int, course_id: str, user_pk: int):  # type: ignore[no-u
 @bp.get("/<int:context_pk>/<course_id>/items")
 @trainer_only
 def items(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
+    """One row per question, sortable, a page of ITEMS_PER_PAGE at a time; options open in place."""
     context, scope = _scope(context_pk, course_id)
+    try:
+        order = parse_item_order(request.args)
+    except BadFilter as exc:
+        abort(400, description=exc.args[0])
     stats = _item_stats(scope)
-    bars = [charts.Bar(f"{i.quiz_id} {i.question.id}", i.facility or 0.0,
-                       "–" if i.facility is None else f"{i.facility:.2f}") for i in stats]
-    return _page("items.html", context, scope, stats=stats, items_table=tables.items_table(stats, _lang(scope)),
-                 facility_chart=charts.bar_chart(bars, 1.0), too_easy=item_queries.TOO_EASY,
-                 too_hard=item_queries.TOO_HARD)
+    pages = max(1, -(-len(stats) // ITEMS_PER_PAGE))
+    order = replace(order, page=min(order.page, pages))  # past the last page (an old link): the last page
+    shown = item_queries.sort_items(stats, order.sort, order.descending)[
+        (order.page - 1) * ITEMS_PER_PAGE:order.page * ITEMS_PER_PAGE]
+    return _page("items.html", context, scope, stats=shown, total=len(stats), order=order, pages=pages,
+                 items_table=tables.items_table(stats, _lang(scope)), too_easy=item_queries.TOO_EASY,
+                 too_hard=item_queries.TOO_HARD, **_item_charts(stats))
+
+
+def _item_charts(stats: list[item_queries.ItemStats]) -> dict[str, Any]:
+    """How many questions fall in each band of facility and of discrimination: two short charts, whatever the
+    number of questions, each with the table a screen reader reads instead."""
+    legend = [_("Number of questions")]
+    facility = item_queries.band_counts([s.facility for s in stats], item_queries.FACILITY_BANDS)
+    facility_labels = [_("below %(high)s: too hard", high=format_decimal(item_queries.TOO_HARD)),
+                       _("%(low)s to %(high)s", low=format_decimal(item_queries.TOO_HARD), high=format_decimal(0.5)),
+                       _("%(low)s to %(high)s", low=format_decimal(0.5), high=format_decimal(item_queries.TOO_EASY)),
+                       _("above %(low)s: too easy", low=format_decimal(item_queries.TOO_EASY)),
+                       _("no answers yet")]
+    discrimination = item_queries.band_counts([s.discrimination for s in stats], item_queries.DISCRIMINATION_BANDS)
+    discrimination_labels = [_("below 0: misleading"),
+                             _("%(low)s to %(high)s: weak", low=format_decimal(0), high=format_decimal(0.2)),
+                             _("%(low)s to %(high)s: fair", low=format_decimal(0.2), high=format_decimal(0.3)),
+                             _("%(low)s and above: good", low=format_decimal(0.3)), _("no value")]
+
+    def chart(name: str, labels: list[str], counts: list[int]) -> tuple[Markup, Table]:
+        rows = [(label, count) for label, count in zip(labels, counts)]
+        return (charts.bar_chart([charts.Group(label, [charts.Bar(count, format_decimal(count))])
+                                  for label, count in rows], legend, len(stats) or 1),
+                Table(name, (_("Band"), _("Number of questions")), rows))
+
+    facility_chart, facility_table = chart("facility", facility_labels, facility)
+    discrimination_chart, discrimination_table = chart("discrimination", discrimination_labels, discrimination)
+    return dict(facility_chart=facility_chart, facility_table=facility_table,
+                discrimination_chart=discrimination_chart, discrimination_table=discrimination_table)
 
 
 def _item_stats(scope: ReportScope) -> list[item_queries.ItemStats]:
@@ -161,10 +202,12 @@ def outcomes(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
     context, scope = _scope(context_pk, course_id)
     with app_state().db.sessions() as session:
         mastery = item_queries.outcome_mastery(session, scope, _lang(scope))
-    bars = [charts.Bar(f"{o.outcome_id} ({o.domain})", o.rate or 0.0,
-                       "–" if o.rate is None else f"{round(o.rate * 100)} %") for o in mastery]
+    mastery_chart = charts.bar_chart(
+        [charts.Group(f"{o.outcome_id} ({tables.domain_label(o.domain)}): {o.text}",
+                      [None if o.rate is None else charts.Bar(o.rate, format_percent(o.rate))]) for o in mastery],
+        [_("Correct answers")], 1.0)
     return _page("outcomes.html", context, scope, mastery=mastery, outcomes_table=tables.outcomes_table(mastery),
-                 mastery_chart=charts.bar_chart(bars, 1.0), threshold=round(item_queries.MASTERY * 100))
+                 mastery_chart=mastery_chart, threshold=round(item_queries.MASTERY * 100))
 
 
 def _table(scope: ReportScope, name: str) -> Table:

@@ -7,8 +7,11 @@ the roster (NRPS) only; G learns in another context C2; an instructor of C1 has 
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -21,6 +24,7 @@ from lti_tool.models import LtiMembership, LtiPlatform, LtiUser
 from lti_tool.progress import scope_for, submit_quiz, view_lesson
 from lti_tool.state import app_state
 from tests.lti.support import launch_token
+from tests.conftest import FIXTURE_COURSES, empty_all_tables, make_test_app
 
 ISSUER = "https://moodle.example.org"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -123,3 +127,24 @@ def seeded(app) -> Seeded:
             data.users["F"] = user.id
         data.users.update({who: l.user_pk for who, l in data.launches.items()})
     return data
+
+
+@contextmanager
+def app_with_course_copy(database_url: str, tmp_path: Path, change: Callable[[Path], None]) -> Iterator[Any]:
+    """An app whose only course is a copy of the mini course, changed by `change(course_folder)` first, with a
+    platform row; the tables are emptied afterwards as the `app` fixture does."""
+    courses = tmp_path / "courses"
+    shutil.copytree(FIXTURE_COURSES / "mini-course", courses / "mini-course")
+    change(courses / "mini-course")
+    app = make_test_app(database_url, tmp_path / "instance", courses_dirs=(courses,))
+    try:
+        with app.test_request_context():
+            with app_state().db.transaction() as session:
+                platform = LtiPlatform(issuer=ISSUER, client_id="tool", auth_login_url=f"{ISSUER}/auth",
+                                       auth_token_url=f"{ISSUER}/token")
+                session.add(platform)
+            app.platform = platform
+        yield app
+    finally:
+        app.extensions["mirco"].db.dispose()
+        empty_all_tables(database_url)

@@ -90,7 +90,7 @@ def test_filter_choices_table_and_exports_follow_the_institution(tool_app, clien
                             ("Trainers", []), ("x' OR 1=1 --", []), ("%", [])):
         assert [r["LTI user id"] for r in rows(client, export, launch=trainer, institution=label)] == expected, label
     html = client.get(f"{base}/learners", query_string={"launch": trainer, "institution": "Commissariat"})
-    assert html.status_code == 200 and "1 learners match." in html.get_data(as_text=True)
+    assert html.status_code == 200 and "1 learner matches." in html.get_data(as_text=True)
     xlsx = client.get(f"{base}/export/learners.xlsx", query_string={"launch": trainer,
                                                                     "institution": "Group B — Subotica"})
     sheet = load_workbook(io.BytesIO(xlsx.data)).active

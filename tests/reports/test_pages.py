@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -49,7 +51,7 @@ def test_overview_page(client, seeded):
     assert '<svg class="chart"' in html and 'aria-hidden="true"' in html
     assert "<th scope=\"row\">Enrolled</th><td>6</td>" in html
     assert "<th scope=\"row\">Completed</th><td>3</td>" in html
-    assert "<th scope=\"row\">Average score (%)</th><td>60</td>" in html
+    assert "<th scope=\"row\">Average score on the quizzes taken (%)</th><td>60</td>" in html
     assert "<th scope=\"row\">Who is a refugee?</th><td>6</td><td>5</td><td>3</td><td>4</td>" in html
 
 
@@ -79,11 +81,49 @@ def test_learner_timeline(client, seeded):
     html = client.get(seeded.url("I", f"learners/{seeded.users['D']}")).get_data(as_text=True)
     assert "Learner D" in html
     assert html.count("Answered “") == 12  # two attempts of six questions
-    assert "Failed “Module 1 check”: score 33 %, time 2 min." in html
-    assert "Passed “Module 1 check”: score 100 %, time 2 min." in html
-    assert "Answered “Which article of the 1951 Convention sets out non-refoulement?”: incorrect, response: b." in html
-    assert "Completed “Who is a refugee?”: time 4 min." in html and "Experienced “Non-refoulement”." in html
-    assert "Learner A" not in html
+    assert "Failed “Module 1 check” with 33% (time: 2 minutes)." in html
+    assert "Passed “Module 1 check” with 100% (time: 2 minutes)." in html
+    assert "Completed “Who is a refugee?” (time: 4 minutes)." in html
+    assert "Read the lesson “Non-refoulement”." in html and "Learner A" not in html
+
+
+def timeline_sentences(client, seeded, who: str, **args: str) -> list[str]:
+    html = client.get(seeded.url("I", f"learners/{seeded.users[who]}", **args)).get_data(as_text=True)
+    items = html.split('class="timeline"')[1].split("</ol>")[0]
+    return [unescape(re.sub(r"<[^>]+>", "", s)) for s in re.findall(r'<span class="sentence">(.*?)</span>', items)]
+
+
+def test_timeline_answers_read_as_sentences_with_the_courses_words(client, seeded):
+    """D's first attempt: q1 b (wrong), q2 true, q3 a only, q4 p1->p2 p2->p1, q5 i3 i2 i1, q6 33; no raw codes."""
+    sentences = timeline_sentences(client, seeded, "D")
+    first = sentences[len(sentences) // 2:]  # newest first: the second attempt, then the first
+    expected = [
+        "Answered “Which article of the 1951 Convention sets out non-refoulement?” with “Article 1F” — incorrect.",
+        "Answered “The 1967 Protocol removed the Convention's geographic and time limits.” with “True” — correct.",
+        "Answered “Which are Convention grounds of persecution?” with “Religion” — incorrect.",
+        "Answered “Match each instrument to its year.” with “Refugee Convention → 1967 and Protocol → 1951” — "
+        "incorrect.",
+        "Answered “Put the instruments in chronological order.” with “Global Compact on Refugees → Protocol relating "
+        "to the Status of Refugees → Refugee Convention” — incorrect.",
+        "Answered “Non-refoulement is set out in Article ___ of the 1951 Convention.” with “33” — correct."]
+    for sentence in expected:
+        assert sentence in first, sentence
+    assert "Answered “Which are Convention grounds of persecution?” with “Religion and Political opinion” — correct." \
+        in sentences[:len(sentences) // 2]
+    assert not any("[,]" in s or "[.]" in s or "response:" in s for s in sentences)
+
+
+def test_timeline_speaks_the_trainers_language_with_the_courses_translations(client, seeded):
+    sentences = timeline_sentences(client, seeded, "A", lang="sr-Latn")
+    assert any("“Provera modula 1”" in s for s in sentences)  # the quiz's title from quiz.sr-Latn.yaml
+    assert any("“Definicija izbeglice”" in s for s in sentences)  # the lesson's, from 01-definition.sr-Latn.md
+    assert any("Protokol iz 1967. ukinuo je geografska i vremenska ograničenja Konvencije." in s
+               for s in sentences)  # the question's prompt
+    assert any("minut" in s for s in sentences) and not any("minutes" in s for s in sentences)
+    html = client.get(seeded.url("I", f"learners/{seeded.users['A']}", lang="sr-Latn")).get_data(as_text=True)
+    stamp = re.search(r'<time datetime="(\d{4})-(\d\d)-(\d\d)T[\d:]{8}\+00:00">([^<]+)</time>', html)
+    year, month, day, shown = stamp.groups()
+    assert shown.startswith(f"{int(day)}. {int(month)}. {year}.")  # the Serbian date order
 
 
 def test_exports(client, seeded):
@@ -165,12 +205,13 @@ def test_platform_administrator_stays_on_their_platform(app, client, seeded):
     assert client.get(seeded.url("ADMIN", context_pk=stranger.context_pk)).status_code == 404
 
 
-@pytest.mark.parametrize("lang, words", [("en", "point-biserial correlation"), ("sr-Latn", "point-biserijalna"),
-                                         ("sq", "pikë-biserial"), ("mk", "точка-бисеријална")])
-def test_item_analysis_page_explains_the_discrimination_index(client, seeded, lang, words):
+@pytest.mark.parametrize("lang, words, q6", [("en", "point-biserial correlation", "-0.91"),
+                                             ("sr-Latn", "point-biserijalna", "-0,91"), ("sq", "pikë-biserial", "-0,91"),
+                                             ("mk", "точка-бисеријална", "-0,91")])
+def test_item_analysis_page_explains_the_discrimination_index(client, seeded, lang, words, q6):
     html = client.get(seeded.url("I", "items", lang=lang)).get_data(as_text=True)
     assert words in html and "27%" in html and "27%%" not in html
-    assert "<td>-0.91</td>" in html  # q6, the misleading question
+    assert f">{q6}</td>" in html.split("q6")[1].split("</tr>")[0]  # q6, the misleading question, in the locale's digits
 
 
 def test_a_bad_filter_is_explained_in_the_trainers_language(client, seeded):
@@ -197,7 +238,7 @@ def test_report_headings_and_exports_speak_the_trainers_language(client, seeded)
     exported = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert list(exported[0]) == SERBIAN_LEARNER_COLUMNS and len(exported) == 6
     overview = client.get(seeded.url("I", lang="sr-Latn")).get_data(as_text=True)
-    assert '<th scope="row">Prosečan rezultat (%)</th>' in overview and '<th scope="col">Modul</th>' in overview
+    assert '<th scope="row">Upisano</th>' in overview and '<th scope="col">Modul</th>' in overview
     xlsx = client.get(seeded.url("I", "export/items.xlsx", lang="mk"))
     header = [c.value for c in next(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows())]
     assert header[:5] == ["Квиз", "Прашање", "Текст на прашањето", "Одговори", "Точно"]

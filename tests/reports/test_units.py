@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from courses.model import LocalizedText, Question
-from lti_tool.reports.charts import Bar, bar_chart
+from lti_tool.reports.charts import Bar, Group, bar_chart
 from lti_tool.reports.exports import Table, to_csv, to_xlsx
 from lti_tool.reports.filters import BadFilter, parse_filter
 from lti_tool.reports.items import ItemStats, Option, point_biserial
@@ -29,10 +29,16 @@ def test_a_distractor_the_top_group_prefers_is_misleading():
     assert _stats([], facility=0.1).flags == ["too_hard"]
 
 
-def test_chart_escapes_labels():
-    svg = str(bar_chart([Bar("<script>alert(1)</script>", 3, "3"), Bar("x" * 80, 0, "0")]))
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert svg.count("<rect") == 2 and 'aria-hidden="true"' in svg and "…" in svg
+def test_chart_escapes_labels_wraps_long_ones_and_names_its_series():
+    long_title = "Migration dynamics in the Western Balkans and the " + "Mediterranean route " * 4
+    svg = str(bar_chart([Group("<script>alert(1)</script>", [Bar(3, "3"), None, Bar(1, "1")]),
+                         Group(long_title, [Bar(0, "0"), Bar(2, "2"), Bar(1, "1")])],
+                        ["Started", "<b>Completed</b>", "Passed quiz"]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;Completed" in svg
+    assert svg.count("<rect") == 3 + 5 and 'aria-hidden="true"' in svg  # 3 legend swatches, 5 bars
+    assert "…" not in svg and svg.count("<tspan") >= 3  # wrapped, not cut
+    words = " ".join(part.split("<")[0] for part in svg.split(">") if part and not part.startswith("<"))
+    assert " ".join(long_title.split()) in " ".join(words.split())
 
 
 def test_exports_defuse_formulas():
@@ -64,8 +70,8 @@ def test_filter_round_trip():
 def test_sentence_of_a_statement_from_elsewhere():
     event = sentence({"verb": {"id": "http://adlnet.gov/expapi/verbs/answered"}, "object": {"id": "urn:x"},
                       "result": {"success": False, "duration": "PT1H02M00S"}, "timestamp": "2026-01-01T00:00:00Z"})
-    assert event.sentence == "Answered “urn:x”: incorrect, time 1 h 2 min."
-    assert sentence({}).sentence == "“”."
+    assert event.sentence == "Answered “urn:x” — incorrect (time: 62 minutes)."
+    assert sentence({}).sentence == "“”." and sentence({}).when is None
 
 
 def test_point_biserial_equals_pearson_on_the_rest_score():
