@@ -75,21 +75,19 @@ class LibraryResource:
     url: str | None = None
     file: Path | None = None
     description: LocalizedText | None = None
+    """The curriculum's own note on the document (`note:` of a catalogue reference)."""
     tags: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    """Languages in which the document itself exists (not the languages of our notes)."""
+    doi: str | None = None
+    eli: str | None = None
+    isbn: str | None = None
 
     def citation(self, lang: str | None = None) -> str:
-        """A short reference in author-date style."""
-        parts = []
-        if self.authors:
-            parts.append("; ".join(self.authors))
-        if self.year:
-            parts.append(f"({self.year})")
-        parts.append(self.title.get(lang) + ".")
-        if self.publisher and self.publisher not in self.authors:
-            parts.append(self.publisher + ".")
-        if self.url:
-            parts.append(self.url)
-        return " ".join(parts)
+        """The APA 7 reference shown to people."""
+        from courses.citations import apa
+
+        return apa(self, lang)
 
 
 @dataclass(frozen=True)
@@ -215,6 +213,8 @@ class Lesson:
     outcomes: tuple[str, ...]
     body: LocalizedText
     path: Path
+    library: tuple[str, ...] = ()
+    """Ids of e-library documents the lesson assigns (front-matter `library:`)."""
 
 
 @dataclass(frozen=True)
