@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from courses import identifiers as identifiers_mod
+from courses.duration import reading_minutes
 from courses.errors import CourseValidationError, Problem
 from courses.markdown import find_images
 from courses.model import (
@@ -96,7 +97,7 @@ class _CourseLoader:
         self.outcome_nodes: dict[str, Node] = {}
         self.languages: set[str] = set()
         self.lesson_library: list[tuple[str, Node]] = []
-        self.library_ids: set[str] = set()
+        self.library_minutes: dict[str, int] = {}
 
     def load(self) -> Course:
         course_file = self.folder / "course.yaml"
@@ -121,14 +122,14 @@ class _CourseLoader:
         licence = node.string("licence", what, required=False, default="")
         authors = node.string_list("authors", what)
         outcomes = self._outcomes(node.child("outcomes"))
+        library = self._library(node)  # before the lessons, which add the reading they assign
         modules = self._modules(node)
         final = None
         final_name = node.string("final_assessment", what, required=False)
         if final_name:
             final = self._quiz(self._inside(node, "final_assessment", final_name), "final assessment")
-        library = self._library(node)
         for ref, lesson_node in self.lesson_library:
-            if ref not in self.library_ids:
+            if ref not in self.library_minutes:
                 lesson_node.report(f"lesson library: {ref!r} is not in the course's library", "library")
         self._check_coverage(outcomes)
         check_unique(self.problems, self.global_ids, "lesson/quiz")
@@ -281,7 +282,8 @@ class _CourseLoader:
             return None
         return Lesson(id=lesson_id, title=LocalizedText(titles, self.default_lang), minutes=int(minutes),
                       outcomes=outcomes, body=LocalizedText(bodies, self.default_lang), path=path,
-                      library=assigned)
+                      library=assigned, estimated_minutes=reading_minutes(body) + sum(
+                          self.library_minutes.get(ref, 0) for ref in assigned))
 
     def _check_images(self, path: Path, body: str, body_line: int) -> None:
         for image in find_images(body):
@@ -439,7 +441,7 @@ class _CourseLoader:
             if resource:
                 resources.append(resource)
         check_unique(self.problems, ids, "library")
-        self.library_ids = {r.id for r in resources}
+        self.library_minutes = {r.id: r.minutes or 0 for r in resources}
         return tuple(resources)
 
     def _catalogue(self) -> dict[str, LibraryResource]:
@@ -452,7 +454,8 @@ class _CourseLoader:
 
     def _library_ref(self, item: Node, catalogue: dict[str, LibraryResource]) -> LibraryResource | None:
         what = f"library entry {item.value('ref') or '?'}"
-        item.check_keys(["ref"], ["id", "note", "file"], what)
+        item.check_keys(["ref"], ["id", "note", "file", "minutes"], what)
+        minutes = item.number("minutes", what, minimum=1, maximum=10_000, integer=True)
         ref = item.string("ref", what, pattern=ID_PATTERN)
         if "id" in item.data:
             item.identifier(what)
@@ -464,7 +467,8 @@ class _CourseLoader:
             return None
         if not ref:
             return None
-        return dataclasses.replace(catalogue[ref], description=note, file=file_path)
+        return dataclasses.replace(catalogue[ref], description=note, file=file_path,
+                                   minutes=int(minutes) if minutes else None)
 
     def _library_entry(self, item: Node) -> LibraryResource | None:
         what = f"library entry {item.value('id') or '?'}"

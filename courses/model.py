@@ -82,6 +82,9 @@ class LibraryResource:
     doi: str | None = None
     eli: str | None = None
     isbn: str | None = None
+    minutes: int | None = None
+    """Reading time the curriculum assigns for this document (`minutes:` of its reference), counted in the
+    duration of every lesson that assigns the document."""
 
     def citation(self, lang: str | None = None) -> str:
         """The APA 7 reference shown to people."""
@@ -215,6 +218,9 @@ class Lesson:
     path: Path
     library: tuple[str, ...] = ()
     """Ids of e-library documents the lesson assigns (front-matter `library:`)."""
+    estimated_minutes: int = 0
+    """Reading time of the text plus the assigned library reading (courses.duration); `minutes` is what the
+    author typed, kept for comparison."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,13 @@ class Module:
     @property
     def minutes(self) -> int:
         return sum(lesson.minutes for lesson in self.lessons)
+
+    @property
+    def estimated_minutes(self) -> int:
+        """Computed study time: lessons, assigned reading and the quiz (courses.duration)."""
+        from courses.duration import module_minutes
+
+        return module_minutes(self)
 
 
 @dataclass(frozen=True)
