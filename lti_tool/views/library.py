@@ -39,7 +39,7 @@ TYPE_LABELS = {
 def all_entries() -> list[library.Entry]:
     """The library of the loaded catalogue, rebuilt only when the catalogue's courses change."""
     courses = list(app_state().catalogue)
-    version = tuple((c.id, c.content_hash) for c in courses)
+    version = tuple((c.id, c.content_hash, id(c)) for c in courses)  # id: a reload may change only library.yaml
     cached = current_app.extensions.get("mirco.library")
     if cached is None or cached[0] != version:
         cached = (version, library.entries(courses))
