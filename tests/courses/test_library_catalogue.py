@@ -178,3 +178,19 @@ def test_ris_and_csl_json_round_trip_for_every_catalogue_document() -> None:
         assert item["title"] == r.title.get() and item["URL"] == r.url
     [record] = parse_ris(citations.ris(RECORD))
     assert record["TY"] == ["RPRT"] and record["DO"] == ["10.1787/50b0353e-en"] and record["LA"] == ["en", "fr"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("documents: [\n", "library.yaml:"),
+    ("- just a list\n", "expected a mapping"),
+    ("publishers: []\ndocuments: {id: x}\n", "expected a list"),
+    ("publishers: [A]\ndocuments:\n  - id: ../../etc\n    title: x\n    type: report\n    languages: [en]\n"
+     "    url: javascript:alert(1)\n", "is not an http(s) address"),
+    ("publishers: [A]\ndocuments:\n" + "  - id: x\n    title: x\n    type: report\n    languages: [en]\n"
+     "    url: https://example.org/\n" * 2, "duplicate"),
+])
+def test_a_broken_catalogue_is_reported_not_crashed_on(tmp_path: Path, content: str, expected: str) -> None:
+    root = _copy(tmp_path)
+    (root / "library.yaml").write_text(content, encoding="utf-8")
+    problems = _problems(root / "migration-governance")
+    assert any(expected in p for p in problems), problems
