@@ -272,6 +272,13 @@ class Course:
     content_hash: str
     languages: tuple[str, ...] = field(default=())
 
+    @property
+    def estimated_minutes(self) -> int:
+        """Computed guided study time: lessons, assigned reading and every quiz (courses.duration)."""
+        from courses.duration import course_minutes
+
+        return course_minutes(self)
+
     def offers(self, lang: str) -> bool:
         """Whether the course has text in `lang`: written by its authors, or Serbian Cyrillic made from Latin."""
         return lang in self.languages or (lang.startswith("sr-Cyrl") and "sr-Latn" in self.languages)

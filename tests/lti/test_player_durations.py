@@ -15,3 +15,12 @@ def test_outline_and_lesson_show_computed_times(tool, platform):
     assert "(1 minute)" in outline.text and "45 minutes" not in outline.text and "(20 minutes)" not in outline.text
     lesson = browser.http.get(tool.url + "/play/lesson/m1-basics/m1-l1-definition", timeout=10)
     assert "Estimated time: 1 minute<" in lesson.text
+
+
+def test_course_page_shows_computed_guided_time_beside_declared_hours(tool):
+    import requests
+
+    course = load_course(FIXTURE_COURSES / "mini-course")
+    page = requests.get(tool.url + "/courses/mini-course", timeout=10).text
+    assert f"Lessons, assigned reading and quizzes: about {course.estimated_minutes} minutes" in page
+    assert "2 hours" in page  # the declared workload stays
