@@ -1,4 +1,5 @@
-"""The e-library across curricula: every resource of every course, searchable and filterable.
+"""The e-library across curricula: every document once, with the curricula and lessons that cite it, searchable
+and filterable.
 
 Search is over titles and descriptions in every language a resource has, ignoring case and diacritics, and a
 query in Serbian Cyrillic finds text authors wrote in Latin script (and the other way round).
@@ -9,19 +10,37 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from courses.model import Course, LibraryResource
+from courses.model import Course, Lesson, LibraryResource, Module
 from courses.translit import to_cyrillic
 
 
 @dataclass(frozen=True)
-class Entry:
+class Citing:
+    """One curriculum's use of a document: its own note (and shipped file), and the lessons that assign it."""
+
     course: Course
     resource: LibraryResource
+    lessons: tuple[tuple[Module, Lesson], ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One document, once, with every curriculum that cites it."""
+
+    resource: LibraryResource
+    citing: tuple[Citing, ...]
     haystack: str = field(repr=False, compare=False)
 
     @property
-    def key(self) -> tuple[str, str]:
-        return self.course.id, self.resource.id
+    def course(self) -> Course:
+        return self.citing[0].course
+
+    @property
+    def key(self) -> str:
+        return self.resource.id
+
+    def cited_by(self, course_id: str) -> Citing | None:
+        return next((c for c in self.citing if c.course.id == course_id), None)
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,7 @@ class Filters:
     year: int | None = None
     publisher: str | None = None
     curriculum: str | None = None
+    outcome: str | None = None
 
 
 def fold(text: str) -> str:
@@ -40,28 +60,52 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u0111", "dj")
 
 
-def _searchable(resource: LibraryResource) -> str:
-    texts = list(resource.title.values.values())
-    if resource.description:
-        texts.extend(resource.description.values.values())
+def _searchable(resource: LibraryResource, citing: list[Citing]) -> str:
+    texts = [*resource.title.values.values(), *resource.authors, resource.publisher or ""]
+    for c in citing:
+        if c.resource.description:
+            texts.extend(c.resource.description.values.values())
     both_scripts = [t for text in texts for t in (text, to_cyrillic(text))]
     return fold("\n".join(both_scripts))
 
 
+def _identity(resource: LibraryResource) -> tuple:
+    """What makes two curricula's entries the same document: the catalogue id with the record's title and url
+    (stand-alone courses may reuse an id for a different document; those stay apart)."""
+    return resource.id, resource.title.get(), resource.url
+
+
 def entries(courses: Iterable[Course]) -> list[Entry]:
-    """Every resource once per course that lists it, in title order."""
-    found = [Entry(c, r, _searchable(r)) for c in courses for r in c.library]
-    return sorted(found, key=lambda e: (fold(e.resource.title.get()), e.course.id, e.resource.id))
+    """Every document once, with the curricula (and their lessons) that cite it, in title order."""
+    grouped: dict[tuple, list[Citing]] = {}
+    for course in courses:
+        assigned: dict[str, list[tuple[Module, Lesson]]] = {}
+        for module, lesson in course.lessons():
+            for ref in lesson.library:
+                assigned.setdefault(ref, []).append((module, lesson))
+        for resource in course.library:
+            grouped.setdefault(_identity(resource), []).append(
+                Citing(course, resource, tuple(assigned.get(resource.id, ()))))
+    found = [Entry(citing[0].resource, tuple(citing), _searchable(citing[0].resource, citing))
+             for citing in grouped.values()]
+    return sorted(found, key=lambda e: (fold(e.resource.title.get()), e.resource.id, e.course.id))
+
+
+def _in_language(resource: LibraryResource, wanted: str) -> bool:
+    return any(lang == wanted or lang.startswith(wanted + "-") for lang in resource.languages or (resource.language,))
 
 
 def _matches(entry: Entry, terms: list[str], filters: Filters) -> bool:
     r = entry.resource
+    citing = [c for c in entry.citing if filters.curriculum is None or c.course.id == filters.curriculum]
     return (
-        (filters.type is None or r.type == filters.type)
-        and (filters.language is None or r.language == filters.language or r.language.startswith(filters.language + "-"))
+        bool(citing)
+        and (filters.type is None or r.type == filters.type)
+        and (filters.language is None or _in_language(r, filters.language))
         and (filters.year is None or r.year == filters.year)
         and (filters.publisher is None or r.publisher == filters.publisher)
-        and (filters.curriculum is None or entry.course.id == filters.curriculum)
+        and (filters.outcome is None or any(filters.outcome in lesson.outcomes
+                                            for c in citing for _, lesson in c.lessons))
         and all(term in entry.haystack for term in terms)
     )
 
@@ -77,15 +121,17 @@ def facet_values(all_entries: Iterable[Entry]) -> dict[str, list]:
     listed = list(all_entries)
     return {
         "type": sorted({e.resource.type for e in listed}),
-        "language": sorted({e.resource.language for e in listed}),
+        "language": sorted({lang for e in listed for lang in e.resource.languages or (e.resource.language,)}),
         "year": sorted({e.resource.year for e in listed if e.resource.year}, reverse=True),
         "publisher": sorted({e.resource.publisher for e in listed if e.resource.publisher}, key=fold),
-        "curriculum": sorted({e.course.id for e in listed}),
+        "curriculum": sorted({c.course.id for e in listed for c in e.citing}),
+        "outcome": sorted({o for e in listed for c in e.citing for _, lesson in c.lessons for o in lesson.outcomes}),
     }
 
 
 def find(all_entries: Iterable[Entry], course_id: str, resource_id: str) -> Entry | None:
-    return next((e for e in all_entries if e.key == (course_id, resource_id)), None)
+    """The document `resource_id` as cited by curriculum `course_id`."""
+    return next((e for e in all_entries if e.key == resource_id and e.cited_by(course_id)), None)
 
 
 def page(items: list[Entry], number: int, size: int) -> tuple[list[Entry], int]:

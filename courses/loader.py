@@ -1,12 +1,15 @@
 """Load a course folder into immutable objects, or raise CourseValidationError listing every problem."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from courses import identifiers as identifiers_mod
+from courses.duration import reading_minutes
 from courses.errors import CourseValidationError, Problem
 from courses.markdown import find_images
 from courses.model import (
@@ -16,6 +19,8 @@ from courses.model import (
 from courses.reader import ID_PATTERN, LANG_PATTERN, Node, Overlay, Problems, check_unique
 from courses.yamlsource import YamlSyntaxError, parse_yaml
 
+LIBRARY_FILE = "library.yaml"
+"""The shared e-library catalogue, beside the course folders."""
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 36
 """Choices, pairs and ordering items per question: SCORM 1.2 names them 0-9a-z, SCORM 2004 records 36."""
@@ -91,6 +96,8 @@ class _CourseLoader:
         self.global_ids: list[tuple[str | None, Node]] = []
         self.outcome_nodes: dict[str, Node] = {}
         self.languages: set[str] = set()
+        self.lesson_library: list[tuple[str, Node]] = []
+        self.library_minutes: dict[str, int] = {}
 
     def load(self) -> Course:
         course_file = self.folder / "course.yaml"
@@ -115,12 +122,15 @@ class _CourseLoader:
         licence = node.string("licence", what, required=False, default="")
         authors = node.string_list("authors", what)
         outcomes = self._outcomes(node.child("outcomes"))
+        library = self._library(node)  # before the lessons, which add the reading they assign
         modules = self._modules(node)
         final = None
         final_name = node.string("final_assessment", what, required=False)
         if final_name:
             final = self._quiz(self._inside(node, "final_assessment", final_name), "final assessment")
-        library = self._library(node)
+        for ref, lesson_node in self.lesson_library:
+            if ref not in self.library_minutes:
+                lesson_node.report(f"lesson library: {ref!r} is not in the course's library", "library")
         self._check_coverage(outcomes)
         check_unique(self.problems, self.global_ids, "lesson/quiz")
         if self.problems.items:
@@ -240,7 +250,7 @@ class _CourseLoader:
         meta, body, body_line = parsed
         node = Node(self.problems, meta, path, 1, self.default_lang)
         what = f"lesson {path.name}"
-        node.check_keys(required=["id", "title", "minutes"], optional=["outcomes"], what=what)
+        node.check_keys(required=["id", "title", "minutes"], optional=["outcomes", "library"], what=what)
         lesson_id = node.identifier(what)
         self.global_ids.append((lesson_id, node))
         titles = {self.default_lang: node.string("title", what) or ""}
@@ -248,6 +258,8 @@ class _CourseLoader:
         outcomes = node.string_list("outcomes", what, pattern=ID_PATTERN)
         self._check_outcome_refs(node, outcomes, what)
         self.lesson_outcomes.update(outcomes)
+        assigned = node.string_list("library", what, pattern=ID_PATTERN)
+        self.lesson_library.extend((ref, node) for ref in assigned)
         if not body.strip():
             self.problems.add(path, body_line, f"{what}: the lesson has no text")
         self._check_images(path, body, body_line)
@@ -269,7 +281,9 @@ class _CourseLoader:
         if lesson_id is None or minutes is None:
             return None
         return Lesson(id=lesson_id, title=LocalizedText(titles, self.default_lang), minutes=int(minutes),
-                      outcomes=outcomes, body=LocalizedText(bodies, self.default_lang), path=path)
+                      outcomes=outcomes, body=LocalizedText(bodies, self.default_lang), path=path,
+                      library=assigned, estimated_minutes=reading_minutes(body) + sum(
+                          self.library_minutes.get(ref, 0) for ref in assigned))
 
     def _check_images(self, path: Path, body: str, body_line: int) -> None:
         for image in find_images(body):
@@ -412,35 +426,73 @@ class _CourseLoader:
         return tuple(entries)
 
     def _library(self, course: Node) -> tuple[LibraryResource, ...]:
+        """The curriculum's e-library: references to the shared catalogue (`ref`, with the curriculum's `note`),
+        or, for a course that stands alone, whole entries as before."""
         resources, ids = [], []
-        for item in course.items("library", "course.library", required=False):
-            what = f"library entry {item.value('id') or '?'}"
-            item.check_keys(["id", "title", "type", "language"],
-                            ["authors", "publisher", "year", "url", "file", "description", "tags"], what)
-            resource_id = item.identifier(what)
-            ids.append((resource_id, item))
-            title = item.text("title", what)
-            rtype = item.string("type", what)
-            if rtype and rtype not in RESOURCE_TYPES:
-                item.report(f"{what}.type: {rtype!r} is not one of {', '.join(RESOURCE_TYPES)}", "type")
-            language = item.string("language", what, pattern=LANG_PATTERN)
-            year = item.number("year", what, minimum=1000, maximum=2100, integer=True)
-            url = item.string("url", what, required=False)
-            if url and not re.match(r"^https?://[^\s/$.?#][^\s]*$", url):
-                item.report(f"{what}.url: {url!r} is not an http(s) address", "url")
-                url = None
-            file_name = item.string("file", what, required=False)
-            file_path = self._inside(item, "file", file_name) if file_name else None
-            if "url" not in item.data and "file" not in item.data:
-                item.report(f"{what}: give a url or an attached file")
-            if resource_id and title and rtype in RESOURCE_TYPES and language:
-                resources.append(LibraryResource(
-                    id=resource_id, title=title, type=rtype, language=language,
-                    authors=item.string_list("authors", what), publisher=item.string("publisher", what, required=False),
-                    year=int(year) if year else None, url=url, file=file_path,
-                    description=item.text("description", what, required=False), tags=item.string_list("tags", what)))
+        items = course.items("library", "course.library", required=False)
+        catalogue = self._catalogue() if any("ref" in item.data for item in items) else {}
+        for item in items:
+            if "ref" in item.data:
+                resource = self._library_ref(item, catalogue)
+                ids.append((resource.id if resource else None, item))
+            else:
+                resource = self._library_entry(item)
+                ids.append((item.value("id") if isinstance(item.value("id"), str) else None, item))
+            if resource:
+                resources.append(resource)
         check_unique(self.problems, ids, "library")
+        self.library_minutes = {r.id: r.minutes or 0 for r in resources}
         return tuple(resources)
+
+    def _catalogue(self) -> dict[str, LibraryResource]:
+        path = self.folder.parent / LIBRARY_FILE
+        if not path.is_file():
+            self.problems.add(path, 0, "library: entries with `ref` need the shared e-library catalogue "
+                                       f"{LIBRARY_FILE} beside the course folders")
+            return {}
+        return load_library_catalogue(path, self.problems)
+
+    def _library_ref(self, item: Node, catalogue: dict[str, LibraryResource]) -> LibraryResource | None:
+        what = f"library entry {item.value('ref') or '?'}"
+        item.check_keys(["ref"], ["id", "note", "file", "minutes"], what)
+        minutes = item.number("minutes", what, minimum=1, maximum=10_000, integer=True)
+        ref = item.string("ref", what, pattern=ID_PATTERN)
+        if "id" in item.data:
+            item.identifier(what)
+        note = item.text("note", what, required=False)
+        file_name = item.string("file", what, required=False)
+        file_path = self._inside(item, "file", file_name) if file_name else None
+        if ref and ref not in catalogue:
+            item.report(f"{what}.ref: {ref!r} is not a document of {LIBRARY_FILE}", "ref")
+            return None
+        if not ref:
+            return None
+        return dataclasses.replace(catalogue[ref], description=note, file=file_path,
+                                   minutes=int(minutes) if minutes else None)
+
+    def _library_entry(self, item: Node) -> LibraryResource | None:
+        what = f"library entry {item.value('id') or '?'}"
+        item.check_keys(["id", "title", "type", "language"],
+                        ["authors", "publisher", "year", "url", "file", "description", "tags"], what)
+        resource_id = item.identifier(what)
+        title = item.text("title", what)
+        rtype = item.string("type", what)
+        if rtype and rtype not in RESOURCE_TYPES:
+            item.report(f"{what}.type: {rtype!r} is not one of {', '.join(RESOURCE_TYPES)}", "type")
+        language = item.string("language", what, pattern=LANG_PATTERN)
+        year = item.number("year", what, minimum=1000, maximum=2100, integer=True)
+        url = _url(item, what)
+        file_name = item.string("file", what, required=False)
+        file_path = self._inside(item, "file", file_name) if file_name else None
+        if "url" not in item.data and "file" not in item.data:
+            item.report(f"{what}: give a url or an attached file")
+        if resource_id and title and rtype in RESOURCE_TYPES and language:
+            return LibraryResource(
+                id=resource_id, title=title, type=rtype, language=language, languages=(language,),
+                authors=item.string_list("authors", what), publisher=item.string("publisher", what, required=False),
+                year=int(year) if year else None, url=url, file=file_path,
+                description=item.text("description", what, required=False), tags=item.string_list("tags", what))
+        return None
 
     def _check_coverage(self, outcomes: tuple[Outcome, ...]) -> None:
         for outcome in outcomes:
@@ -449,6 +501,61 @@ class _CourseLoader:
                 node.report(f"outcome {outcome.id} is not covered by any lesson (list it in a lesson's outcomes)")
             if outcome.id not in self.question_outcomes:
                 node.report(f"outcome {outcome.id} is not assessed by any question (list it in a question's outcomes)")
+
+
+def _url(item: Node, what: str) -> str | None:
+    url = item.string("url", what, required=False)
+    if url and not re.match(r"^https?://[^\s/$.?#][^\s]*$", url):
+        item.report(f"{what}.url: {url!r} is not an http(s) address", "url")
+        return None
+    return url
+
+
+def load_library_catalogue(path: Path, problems: Problems) -> dict[str, LibraryResource]:
+    """The shared e-library (`library.yaml`, translations in `library.LANG.yaml`): one record per document, with
+    its publisher from the file's controlled `publishers` list and well-formed DOI, ELI and ISBN."""
+    node = _yaml_node(problems, path, "en")
+    node.check_keys(required=["publishers", "documents"], optional=[], what="library")
+    publishers = set(node.string_list("publishers", "library"))
+    documents: dict[str, LibraryResource] = {}
+    ids: list[tuple[str | None, Node]] = []
+    for item in node.items("documents", "library.documents"):
+        what = f"library document {item.value('id') or '?'}"
+        item.check_keys(["id", "title", "type", "languages"],
+                        ["authors", "publisher", "year", "url", "doi", "eli", "isbn", "tags"], what)
+        doc_id = item.identifier(what)
+        ids.append((doc_id, item))
+        title = item.text("title", what)
+        rtype = item.string("type", what)
+        if rtype and rtype not in RESOURCE_TYPES:
+            item.report(f"{what}.type: {rtype!r} is not one of {', '.join(RESOURCE_TYPES)}", "type")
+        languages = item.string_list("languages", what, pattern=LANG_PATTERN)
+        if not languages and "languages" in item.data:
+            item.report(f"{what}.languages: list at least one language", "languages")
+        publisher = item.string("publisher", what, required=False)
+        if publisher and publisher not in publishers:
+            item.report(f"{what}.publisher: {publisher!r} is not in the publishers list of {path.name} "
+                        "(add it there, or use the spelling listed)", "publisher")
+        year = item.number("year", what, minimum=1000, maximum=2100, integer=True, default=None)
+        identifiers = {}
+        for key, valid, form in (("doi", identifiers_mod.is_doi, "10.NNNN/suffix"),
+                                 ("eli", identifiers_mod.is_eli, "http://data.europa.eu/eli/…"),
+                                 ("isbn", identifiers_mod.is_isbn, "an ISBN-10 or ISBN-13 with a valid check digit")):
+            value = item.string(key, what, required=False)
+            if value and not valid(value):
+                item.report(f"{what}.{key}: {value!r} is not well-formed ({form})", key)
+                value = None
+            identifiers[key] = value
+        url = _url(item, what)
+        if not url:
+            item.report(f"{what}: give the open-access url of the document")
+        if doc_id and title and rtype in RESOURCE_TYPES and languages:
+            documents[doc_id] = LibraryResource(
+                id=doc_id, title=title, type=rtype, language=languages[0], languages=languages,
+                authors=item.string_list("authors", what), publisher=publisher,
+                year=int(year) if year else None, url=url, tags=item.string_list("tags", what), **identifiers)
+    check_unique(problems, ids, "library document")
+    return documents
 
 
 def load_course(folder: Path | str) -> Course:

@@ -75,21 +75,22 @@ class LibraryResource:
     url: str | None = None
     file: Path | None = None
     description: LocalizedText | None = None
+    """The curriculum's own note on the document (`note:` of a catalogue reference)."""
     tags: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    """Languages in which the document itself exists (not the languages of our notes)."""
+    doi: str | None = None
+    eli: str | None = None
+    isbn: str | None = None
+    minutes: int | None = None
+    """Reading time the curriculum assigns for this document (`minutes:` of its reference), counted in the
+    duration of every lesson that assigns the document."""
 
     def citation(self, lang: str | None = None) -> str:
-        """A short reference in author-date style."""
-        parts = []
-        if self.authors:
-            parts.append("; ".join(self.authors))
-        if self.year:
-            parts.append(f"({self.year})")
-        parts.append(self.title.get(lang) + ".")
-        if self.publisher and self.publisher not in self.authors:
-            parts.append(self.publisher + ".")
-        if self.url:
-            parts.append(self.url)
-        return " ".join(parts)
+        """The APA 7 reference shown to people."""
+        from courses.citations import apa
+
+        return apa(self, lang)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,11 @@ class Lesson:
     outcomes: tuple[str, ...]
     body: LocalizedText
     path: Path
+    library: tuple[str, ...] = ()
+    """Ids of e-library documents the lesson assigns (front-matter `library:`)."""
+    estimated_minutes: int = 0
+    """Reading time of the text plus the assigned library reading (courses.duration); `minutes` is what the
+    author typed, kept for comparison."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,13 @@ class Module:
     def minutes(self) -> int:
         return sum(lesson.minutes for lesson in self.lessons)
 
+    @property
+    def estimated_minutes(self) -> int:
+        """Computed study time: lessons, assigned reading and the quiz (courses.duration)."""
+        from courses.duration import module_minutes
+
+        return module_minutes(self)
+
 
 @dataclass(frozen=True)
 class Course:
@@ -258,6 +271,13 @@ class Course:
     path: Path
     content_hash: str
     languages: tuple[str, ...] = field(default=())
+
+    @property
+    def estimated_minutes(self) -> int:
+        """Computed guided study time: lessons, assigned reading and every quiz (courses.duration)."""
+        from courses.duration import course_minutes
+
+        return course_minutes(self)
 
     def offers(self, lang: str) -> bool:
         """Whether the course has text in `lang`: written by its authors, or Serbian Cyrillic made from Latin."""

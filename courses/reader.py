@@ -251,7 +251,7 @@ class Node:
 
 def _entry_id(entry: Any) -> str | None:
     """The `id` of a list entry when it is text (anything else cannot match and is reported elsewhere)."""
-    value = entry.get("id") if isinstance(entry, dict) else None
+    value = (entry.get("id") or entry.get("ref")) if isinstance(entry, dict) else None  # library: `ref` alone
     return value if isinstance(value, str) else None
 
 

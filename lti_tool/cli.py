@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from courses.catalogue import course_folders
+from courses.duration import duration_warnings
 from courses.errors import CourseValidationError
 from courses.loader import load_course
 from lti_tool.app import create_app
@@ -137,6 +138,8 @@ def courses_validate(paths: tuple[Path, ...]) -> None:
             lessons = sum(len(m.lessons) for m in course.modules)
             click.echo(f"ok   {folder}: {course.id} {course.version}, {len(course.modules)} modules, "
                        f"{lessons} lessons, {sum(len(q.questions) for q in course.quizzes())} questions")
+            for warning in duration_warnings(course):
+                click.echo(f"  warning: {folder / warning.file}:{warning.line}: {warning.message}")
     sys.exit(2 if failed else 0)
 
 
@@ -175,7 +178,7 @@ def courses_show(course_id: str, lang: str | None) -> None:
     for module in course.modules:
         click.echo(f"Module {module.id}: {module.title.get(lang)}")
         for lesson in module.lessons:
-            click.echo(f"  lesson {lesson.id}: {lesson.title.get(lang)} ({lesson.minutes} min)")
+            click.echo(f"  lesson {lesson.id}: {lesson.title.get(lang)} ({lesson.estimated_minutes} min)")
         if module.quiz:
             click.echo(f"  quiz {module.quiz.id}: {len(module.quiz.questions)} questions, pass {module.quiz.passing_score:g}%")
     if course.final_assessment:

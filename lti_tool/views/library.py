@@ -1,16 +1,16 @@
-"""The regional e-library at `/library`: every resource of every curriculum, searchable and filterable, with a
-detail page (citation) and the download of attached files."""
+"""The regional e-library at `/library`: every document once, searchable and filterable, with a page per document
+(the curricula and lessons citing it, its citation) and downloads of citations and of the files a curriculum ships."""
 from __future__ import annotations
 
 import re
 from typing import Any, Callable
 
 from babel import Locale, UnknownLocaleError
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
 from flask_babel import get_locale, lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from courses import library
+from courses import citations, library
 from courses.model import RESOURCE_TYPES
 from lti_tool.i18n import content_lang
 from lti_tool.library_tracking import record_resource_experienced
@@ -39,7 +39,7 @@ TYPE_LABELS = {
 def all_entries() -> list[library.Entry]:
     """The library of the loaded catalogue, rebuilt only when the catalogue's courses change."""
     courses = list(app_state().catalogue)
-    version = tuple((c.id, c.content_hash) for c in courses)
+    version = tuple((c.id, c.content_hash, id(c)) for c in courses)  # id: a reload may change only library.yaml
     cached = current_app.extensions.get("mirco.library")
     if cached is None or cached[0] != version:
         cached = (version, library.entries(courses))
@@ -87,6 +87,7 @@ def _filters() -> library.Filters:
         year=_int_arg("year", 1000, 2100),
         publisher=_text_arg("publisher"),
         curriculum=_text_arg("curriculum", _ID),
+        outcome=_text_arg("outcome", _ID),
     )
 
 
@@ -99,7 +100,13 @@ def _facet_labels() -> dict[str, Callable[[Any], str]]:
         "year": str,
         "publisher": str,
         "curriculum": lambda cid: courses[cid].title.get(content_lang()) if cid in courses else cid,
+        "outcome": str,
     }
+
+
+@bp.app_template_filter("language_name")
+def _language_name_filter(tag: str) -> str:
+    return language_name(tag)
 
 
 @bp.context_processor
@@ -126,28 +133,47 @@ def index() -> str:
     )
 
 
-def _entry(course_id: str, resource_id: str) -> library.Entry:
+def _entry(course_id: str, resource_id: str) -> tuple[library.Entry, library.Citing]:
     entry = library.find(all_entries(), course_id, resource_id)
     if entry is None:
         abort(404, description=_l("This resource is not in the e-library."))
-    return entry
+    return entry, entry.cited_by(course_id)  # type: ignore[return-value]  # find() only returns cited entries
 
 
 @bp.get("/<course_id>/<resource_id>")
 def detail(course_id: str, resource_id: str) -> str:
-    entry = _entry(course_id, resource_id)
-    record_resource_experienced(entry, content_lang())
-    return render_template("library_detail.html", entry=entry, r=entry.resource, labels=_facet_labels())
+    """The document's page, reached from one curriculum: every citing curriculum and lesson, citation, access."""
+    entry, citing = _entry(course_id, resource_id)
+    record_resource_experienced(citing.course, citing.resource, content_lang())
+    return render_template("library_detail.html", entry=entry, citing=citing, r=entry.resource,
+                           labels=_facet_labels(), citation_formats=CITATION_LABELS)
+
+
+CITATION_LABELS = {"ris": "RIS", "bib": "BibTeX", "json": "CSL-JSON"}
+
+
+@bp.get("/<course_id>/<resource_id>/cite.<fmt>")
+def cite(course_id: str, resource_id: str, fmt: str) -> Response:
+    """The document's citation as a file a reference manager imports."""
+    if fmt not in citations.FORMATS:
+        abort(404, description=_l("Citations download as %(formats)s.", formats=", ".join(
+            f".{name}" for name in citations.FORMATS)))
+    entry, _ = _entry(course_id, resource_id)
+    write, media_type = citations.FORMATS[fmt]
+    response = make_response(write(entry.resource))
+    response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{entry.resource.id}.{fmt}"'
+    return response
 
 
 @bp.get("/<course_id>/<resource_id>/file")
 def download(course_id: str, resource_id: str) -> Response:
-    """Send the attached file; the path comes from the validated course, never from the request."""
-    entry = _entry(course_id, resource_id)
-    path = entry.resource.file
+    """Send the file the curriculum ships; the path comes from the validated course, never from the request."""
+    _, citing = _entry(course_id, resource_id)
+    path = citing.resource.file
     if path is None:
         abort(404, description=_l("This resource has no attached file; follow its link instead."))
     path = path.resolve()
-    if not path.is_relative_to(entry.course.path.resolve()) or not path.is_file():
+    if not path.is_relative_to(citing.course.path.resolve()) or not path.is_file():
         abort(404, description=_l("The attached file is no longer available."))
     return send_file(path, as_attachment=True, download_name=path.name)

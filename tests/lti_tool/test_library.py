@@ -106,7 +106,7 @@ def test_hostile_query_is_escaped(client) -> None:
 
 def test_detail_shows_citation_and_translation(client) -> None:
     page = client.get("/library/mini-course/refugee-convention").get_data(as_text=True)
-    assert "United Nations (1951) Convention relating to the Status of Refugees." in page
+    assert "United Nations. (1951). Convention relating to the Status of Refugees. https://www.unhcr.org/" in page  # APA 7
     assert 'target="_blank" rel="noopener noreferrer"' in page
     serbian = client.get("/library/mini-course/sr-guide?lang=sr-Latn").get_data(as_text=True)
     assert "<h1>Vodič kroz postupak azila</h1>" in serbian and "Kako citirati" in serbian
