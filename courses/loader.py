@@ -16,7 +16,7 @@ from courses.model import (
     OUTCOME_DOMAINS, QUESTION_TYPES, RESOURCE_TYPES, Choice, Course, LibraryResource, Lesson, LocalizedText,
     Module, OrderItem, Outcome, Pair, Question, Quiz,
 )
-from courses.reader import ID_PATTERN, LANG_PATTERN, Node, Overlay, Problems, check_unique
+from courses.reader import ID_PATTERN, LANG_PATTERN, SOURCE_HASH_KEY, Node, Overlay, Problems, check_unique
 from courses.yamlsource import YamlSyntaxError, parse_yaml
 
 LIBRARY_FILE = "library.yaml"
@@ -67,6 +67,8 @@ def _overlays(problems: Problems, path: Path) -> tuple[Overlay, ...]:
         if data is not None and not isinstance(data, dict):
             problems.add(candidate, 1, "expected a mapping like the original file")
             continue
+        if data is not None:
+            data.pop(SOURCE_HASH_KEY, None)  # the translation's stamp, read by courses.translations
         found.append(Overlay(match["lang"], data, candidate))
     return tuple(found)
 
@@ -273,7 +275,7 @@ class _CourseLoader:
                 continue
             t_meta, t_body, t_line = parsed_t
             t_node = Node(self.problems, t_meta, translated, 1, self.default_lang)
-            t_node.check_keys(required=["title"], optional=[], what=f"lesson {translated.name}")
+            t_node.check_keys(required=["title"], optional=[SOURCE_HASH_KEY], what=f"lesson {translated.name}")
             titles[match["lang"]] = t_node.string("title", f"lesson {translated.name}") or titles[self.default_lang]
             bodies[match["lang"]] = t_body
             self.languages.add(match["lang"])

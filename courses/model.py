@@ -30,17 +30,28 @@ class LocalizedText:
     default: str
 
     def get(self, lang: str | None = None) -> str:
+        return self.resolve(lang)[1]
+
+    def language_of(self, lang: str | None = None) -> str:
+        """The language the text for `lang` is really in (the default one when it falls back), so a page can
+        mark fallback text with its own `lang` for screen readers and tell the learner."""
+        return self.resolve(lang)[0]
+
+    def resolve(self, lang: str | None = None) -> tuple[str, str]:
+        """(language tag actually shown, text) for a learner who asked for `lang`."""
         if lang:
             for tag in language_chain(lang):
                 if tag in self.values:
-                    return self.values[tag]
+                    return tag, self.values[tag]
             if lang.startswith("sr-Cyrl") or lang == "sr":
                 latin = self._latin_serbian(lang)
                 if latin is not None:
-                    return to_cyrillic_markdown(latin)
+                    return "sr-Cyrl", to_cyrillic_markdown(latin)
             if lang.startswith(("bs", "hr", "sr")) and "sr-Latn" in self.values:
-                return self.values["sr-Latn"]  # mutually intelligible: better than falling back to English
-        return self.values.get(self.default) or next(iter(self.values.values()), "")
+                return "sr-Latn", self.values["sr-Latn"]  # mutually intelligible: better than falling back to English
+        if self.default in self.values and self.values[self.default]:
+            return self.default, self.values[self.default]
+        return next(iter(self.values.items()), (self.default, ""))
 
     def _latin_serbian(self, lang: str) -> str | None:
         region = lang.split("-")[2:] if lang.startswith("sr-Cyrl") else []

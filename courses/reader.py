@@ -15,6 +15,9 @@ from courses.yamlsource import LineDict, LineList
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\Z")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?\Z")
+SOURCE_HASH_KEY = "source_hash"
+"""The key a translation file stamps with the SHA-256 of the English file it was made from (see
+courses/translations.py): not content, so the loader sets it aside before checking a translation's keys."""
 NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters YAML escapes can produce but XML 1.0 (every manifest) cannot hold."""
 

@@ -13,9 +13,11 @@ from courses.catalogue import course_folders
 from courses.duration import duration_warnings
 from courses.errors import CourseValidationError
 from courses.loader import load_course
+from courses.translations import translation_report
 from lti_tool.app import create_app
 from lti_tool.catalogue_sync import sync_course
 from lti_tool.cli_packages import register as register_package_commands
+from lti_tool.cli_translations import register as register_translation_commands, report_lines
 from lti_tool.config import ConfigError, Settings
 from lti_tool.doctor import doctor_command
 from lti_tool import cli_lti as lti_commands
@@ -140,6 +142,8 @@ def courses_validate(paths: tuple[Path, ...]) -> None:
                        f"{lessons} lessons, {sum(len(q.questions) for q in course.quizzes())} questions")
             for warning in duration_warnings(course):
                 click.echo(f"  warning: {folder / warning.file}:{warning.line}: {warning.message}")
+            for line in report_lines(folder, translation_report(course.path), detailed=False):
+                click.echo(f"     {line}")
     sys.exit(2 if failed else 0)
 
 
@@ -188,6 +192,7 @@ def courses_show(course_id: str, lang: str | None) -> None:
 
 cli.add_command(doctor_command)
 register_package_commands(cli, courses_group)
+register_translation_commands(courses_group)
 lti_commands.register(cli, INIT_STEPS)
 cli_lrs.register(cli, INIT_STEPS)
 

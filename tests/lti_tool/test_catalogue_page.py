@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import lxml.html
 import pytest
 import requests
 from werkzeug.serving import make_server
@@ -39,3 +40,13 @@ def test_course_detail_and_unknown_course(live_url: str) -> None:
     assert "<script>alert(1)" not in missing.text and "&lt;script&gt;alert(1)" in missing.text
     as_json = requests.get(live_url + "/courses/nope", headers={"Accept": "application/json"}, timeout=10)
     assert as_json.status_code == 404 and as_json.json()["error"] == "Not Found"
+
+
+def test_course_page_shows_each_languages_translation_coverage(live_url: str) -> None:
+    """mini-course has 3 of its 6 files in sr-Latn (Cyrillic made from them): the page says so per language."""
+    english = lxml.html.fromstring(requests.get(live_url + "/courses/mini-course", timeout=10).text)
+    items = [" ".join(li.text_content().split()) for li in english.xpath("//ul[@class='language-coverage']/li")]
+    assert items[0] == "English: original text"
+    assert "Serbian (Latin): 50% of the course translated; the rest is shown in the original language" in items
+    assert any(i.startswith("Serbian (Cyrillic): 50% of the course translated (transliterated from Serbian (Latin))")
+               for i in items), items
