@@ -43,10 +43,22 @@
       var item = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms))\.(\d+)\./.exec(key);
       if (item) counts[item[1]] = Math.max(counts[item[1]] || 0, Number(item[2]) + 1);
     });
-    ["cmi.objectives", "cmi.interactions"].forEach(function (list) {
+    ["cmi.objectives", "cmi.interactions", "cmi.comments_from_learner"].forEach(function (list) {
       seed[list + "._count"] = String(counts[list] || 0);
     });
     return seed;
+  }
+
+  /* scorm-again loads an object's elements in the order of its keys, and checks each against those set before it (an
+     interaction's response against its type, an objective's status against its id); the tool's JSON comes with
+     sorted keys, so `id` and `type` go first here. */
+  function idFirst(node) {
+    if (!node || typeof node !== "object") return node;
+    var ordered = {};
+    ["id", "type"].concat(Object.keys(node)).forEach(function (key) {
+      if (Object.prototype.hasOwnProperty.call(node, key) && !(key in ordered)) ordered[key] = idFirst(node[key]);
+    });
+    return ordered;
   }
 
   function say(text) { status.textContent = text || ""; }
@@ -123,7 +135,11 @@
     var settings = {lmsCommitUrl: body.commitUrl, autocommit: true, autocommitSeconds: 20,
                     dataCommitFormat: "json", terminateCommitParam: "terminate", logLevel: 4};
     var api = config.version === "scorm12" ? new Scorm12API(settings) : new Scorm2004API(settings);
-    api.loadFromJSON(body.cmi, "");
+    try {
+      api.loadFromJSON(idFirst(body.cmi), "");
+    } catch (e) {  // a value the runtime refuses: the session starts from what loaded before it
+      console.warn("scorm-again refused part of the saved run-time data", e);
+    }
     if (bridge) bridge.destroy();
     runtime = api;
     bridge = new CrossFrameLMS(api, "*", {rateLimit: 5000});  // "*": a sandboxed frame's origin cannot be named
