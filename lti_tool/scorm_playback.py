@@ -56,6 +56,8 @@ class Links:
 
     content: Callable[[str, str], str]
     """(package id, item href) -> the absolute URL of the package file (a content token in it), parameters kept."""
+    sco: Callable[[str, str], str]
+    """(package id, item href) -> where a SCO opens: its content URL, or a page that frames it and holds the API."""
     fetch: Callable[[int, str], str]
     """cmi5: (attempt id, nonce) -> the absolute one-time fetch URL of the AU's auth token."""
     back: str
@@ -292,7 +294,7 @@ def _open_sco(session: Session, settings: Settings, launch: LaunchContext, packa
     attempt = _latest_attempt(session, launch, sco)
     if attempt is not None and attempt.finished and outcome_of(attempt).decided and not new_attempt:
         loaded = initial_cmi(version, attempt.cmi, _session_start(launch, sco, attempt, review=True))
-        return OpenedSession(attempt.id, sco.id, links.content(package.id, sco.href), loaded, menu, review=True)
+        return OpenedSession(attempt.id, sco.id, links.sco(package.id, sco.href), loaded, menu, review=True)
     resumed = attempt is not None and not attempt.finished
     if not resumed:
         attempt = _new_attempt(session, launch, sco, (attempt.number + 1) if attempt else 1, str(uuid.uuid4()))
@@ -306,7 +308,7 @@ def _open_sco(session: Session, settings: Settings, launch: LaunchContext, packa
     if resumed and attempt.suspended:
         statements.append(builder.session_event(Verb.RESUMED, module_id=sco.identifier))
     store_statements(session, statements, authority=tool_authority(settings))
-    return OpenedSession(attempt.id, sco.id, links.content(package.id, sco.href), loaded, menu)
+    return OpenedSession(attempt.id, sco.id, links.sco(package.id, sco.href), loaded, menu)
 
 
 def record_commit(db: Database, settings: Settings, launch: LaunchContext, attempt_id: int, cmi: Mapping[str, Any],

@@ -15,6 +15,8 @@
   var bridge = null;       // the CrossFrameLMS serving the current SCO's runtime
   var runtime = null;      // its scorm-again API
   var SEED = "mirco-cmi:"; // scorm-content-bridge.js reads the runtime's first state from its frame's name
+  var sessionStart = 0;    // when the current SCO initialised its session
+  var timeReported = false; // it set its session time itself
   var MAX_VALUE = 65536;   // the longest SCORM 2004 value (suspend_data: 64000 characters)
 
   function wellFormed(data) {  // a CrossFrameAPI call: {messageId, method, params: [strings or numbers]}
@@ -46,6 +48,8 @@
     ["cmi.objectives", "cmi.interactions", "cmi.comments_from_learner"].forEach(function (list) {
       seed[list + "._count"] = String(counts[list] || 0);
     });
+    if (config.version === "scorm12") seed["cmi.core.total_time"] = api.cmi.core.total_time;  // not flattened
+    delete seed["cmi.core.session_time"]; delete seed["cmi.session_time"];  // write-only
     return seed;
   }
 
@@ -65,16 +69,26 @@
 
   /* The player leaves a SCO that has not finished itself: what the SCO says while it unloads comes from a
      document that is gone (no source to check: dropped), so the runtime ends the session here, suspended, with
-     everything the SCO had set (its place and suspend_data are kept for the next session). */
+     everything the SCO had set (its place and suspend_data are kept for the next session) and, when the SCO did
+     not report it, the session's time as the player measured it (the LMS adds it to the attempt's total_time). */
   function finishRuntime() {
     if (!runtime || !runtime.isInitialized() || runtime.isTerminated()) return;
+    var seconds = Math.max(0, (Date.now() - sessionStart) / 1000);  // the SCO's own report, if any, wins
     if (config.version === "scorm12") {
+      if (!timeReported) runtime.LMSSetValue("cmi.core.session_time", hms(seconds));
       runtime.LMSSetValue("cmi.core.exit", "suspend");
       runtime.LMSFinish("");
     } else {
+      if (!timeReported) runtime.SetValue("cmi.session_time", "PT" + seconds.toFixed(2) + "S");
       runtime.SetValue("cmi.exit", "suspend");
       runtime.Terminate("");
     }
+  }
+
+  function hms(seconds) {  // SCORM 1.2 CMITimespan, HHHH:MM:SS.SS
+    var pad = function (n, width) { return String(n).padStart(width, "0"); };
+    return pad(Math.floor(seconds / 3600), 4) + ":" + pad(Math.floor(seconds / 60) % 60, 2) + ":" +
+           (seconds % 60).toFixed(2).padStart(5, "0");
   }
 
   function blank() {  // let the current SCO unload (its session ended by finishRuntime) before the next one starts
@@ -147,6 +161,11 @@
     fresh.name = SEED + JSON.stringify(seedOf(api));
     frame.replaceWith(fresh);
     frame = fresh;
+    sessionStart = Date.now();
+    timeReported = false;
+    api.on(config.version === "scorm12" ? "LMSInitialize" : "Initialize", function () { sessionStart = Date.now(); });
+    api.on(config.version === "scorm12" ? "LMSSetValue.cmi.core.session_time" : "SetValue.cmi.session_time",
+           function () { timeReported = true; });
     if (config.version !== "scorm12") {
       api.on("SetValue.adl.nav.request", function (element, value) { pendingNav = value; });
       api.on("Terminate", function () {
