@@ -123,3 +123,37 @@ def test_a_sco_hosted_outside_the_package_is_refused_at_import(importer, tmp_pat
     with pytest.raises(PackageRejected) as refused:
         importer(scorm12_package(tmp_path / "p.zip", manifest=manifest))
     assert "outside the package" in str(refused.value)
+
+
+@pytest.fixture
+def content_app(database_url, tmp_path):  # type: ignore[no-untyped-def]
+    from tests.conftest import empty_all_tables, make_test_app
+    from tests.scorm.conftest import shared_schemas
+    application = make_test_app(database_url, tmp_path / "instance", content_origin="http://content.example",
+                                scorm_schemas=shared_schemas())
+    yield application
+    application.extensions["mirco"].db.dispose()
+    empty_all_tables(database_url)
+
+
+def test_the_page_holding_the_api_frames_only_its_own_tokens_content(content_app, tmp_path):
+    from scorm.importer import import_package
+    state = content_app.extensions["mirco"]
+    package_id = import_package(scorm12_package(tmp_path / "p.zip"), state.settings.packages_path,
+                                state.db.transaction, shared=True).package_id
+    sco = list(items_of(content_app, package_id).values())[0]
+    launch = make_launch(content_app, LEARNER, "learner-1", {"course": f"pkg:{package_id}"})
+    client = content_app.test_client()
+    url = client.post(f"/scorm/session/{sco}?launch={launch}").get_json()["url"]
+    assert url.startswith("http://content.example/scorm/sco/")
+    page = client.get(url, base_url="http://content.example")
+    assert page.status_code == 200 and b"cross-frame-api" in page.data and b"<iframe src=\"http://content" in page.data
+    assert "frame-ancestors http://127.0.0.1:5000 'self'" in page.headers["Content-Security-Policy"]
+    token = url.split("/scorm/sco/")[1].split("?")[0]
+    path = url[len("http://content.example"):]
+    assert client.get(path, base_url="http://127.0.0.1:5000").status_code == 404  # never on the tool's origin
+    for hostile in (f"/scorm/sco/{token}?sco=https://evil.example/x.html",  # another site in the frame
+                    f"/scorm/sco/{token}?sco=" + "x" * 100000, f"/scorm/sco/{token}"):
+        assert client.get(hostile, base_url="http://content.example").status_code == 404
+    forged = url.replace(token, token[:-3] + "abc")
+    assert client.get(forged, base_url="http://content.example").status_code == 403  # a forged token
