@@ -35,10 +35,11 @@ def sandbox_for(content_origin: str) -> str:
 
 
 def content_policy(content_origin: str, tool_origin: str) -> str:
-    """The CSP of every package response: CONTENT_POLICY, or on a content origin of its own, framed by the tool."""
+    """The CSP of every package response: CONTENT_POLICY, or on a content origin of its own, framed by the tool
+    (and by that origin's own page that holds the run-time API around the SCO)."""
     if not content_origin:
         return CONTENT_POLICY
-    return f"sandbox {sandbox_for(content_origin)}; {_SOURCES}; frame-ancestors {tool_origin}"
+    return f"sandbox {sandbox_for(content_origin)}; {_SOURCES}; frame-ancestors {tool_origin} 'self'"
 TOKEN_SECONDS = 2 * 3600
 """A content token lasts one sitting; the player asks for a new one each time it opens a SCO."""
 _SALT = "mirco.scorm-content"

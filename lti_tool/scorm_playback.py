@@ -25,7 +25,8 @@ from lti_tool.lrs import tool_authority
 from lti_tool.grading import Outcome, Policy, combine, link_policy, queue_score
 from lti_tool.models import utcnow
 from lti_tool.progress import NoContent
-from scorm.cmi_xapi import commit_statements, is_review, read_cmi, read_objectives, resume_cmi, review_cmi
+from scorm.cmi_xapi import commit_statements, is_review, read_cmi, read_objectives
+from scorm.runtime_data import SessionStart, initial_cmi
 from scorm.models import ScormAttempt, ScormPackage, ScormSco
 from scorm.tenancy import visible_package, visible_to
 from scorm.sequencing import NAV_REQUESTS, Decision, LeafRecord, NavigationRefused, Tree, parse_nav_request
@@ -55,6 +56,8 @@ class Links:
 
     content: Callable[[str, str], str]
     """(package id, item href) -> the absolute URL of the package file (a content token in it), parameters kept."""
+    sco: Callable[[str, str], str]
+    """(package id, item href) -> where a SCO opens: its content URL, or a page that frames it and holds the API."""
     fetch: Callable[[int, str], str]
     """cmi5: (attempt id, nonce) -> the absolute one-time fetch URL of the AU's auth token."""
     back: str
@@ -122,11 +125,15 @@ def _builder(settings: Settings, launch: LaunchContext, package: ScormPackage, r
         with_names=settings.actor_names, course_title={"und": package.title}, language=launch.locale)
 
 
-def _learner_fields(settings: Settings, launch: LaunchContext, version: str) -> dict:
-    name = (launch.name or "") if settings.actor_names else ""
-    if version == "scorm12":
-        return {"core": {"student_id": launch.user_sub[:255], "student_name": name[:255]}}
-    return {"learner_id": launch.user_sub[:4000], "learner_name": name[:250]}
+def _session_start(launch: LaunchContext, sco: ScormSco, attempt: ScormAttempt | None, *,
+                   review: bool = False) -> SessionStart:
+    """The learner, the item's manifest data and how this session of `attempt` (None: a new one) opens. The SCO
+    is given the name the platform shared with the tool (xAPI statements carry it only with MIRCO_ACTOR_NAMES)."""
+    entry = "" if review else "ab-initio" if attempt is None or not attempt.sessions else \
+        "resume" if attempt.suspended else ""
+    return SessionStart(learner_id=launch.user_sub, learner_name=launch.name or "", entry=entry, review=review,
+                        total_seconds=attempt.total_seconds if attempt is not None else 0.0, mastery=sco.mastery,
+                        item=sco.extra or {})
 
 
 def sequenced(package: ScormPackage) -> bool:
@@ -286,13 +293,13 @@ def _open_sco(session: Session, settings: Settings, launch: LaunchContext, packa
     version = runtime_version(package.kind)
     attempt = _latest_attempt(session, launch, sco)
     if attempt is not None and attempt.finished and outcome_of(attempt).decided and not new_attempt:
-        loaded = _merge(review_cmi(attempt.cmi, version), _learner_fields(settings, launch, version))
-        return OpenedSession(attempt.id, sco.id, links.content(package.id, sco.href), loaded, menu, review=True)
+        loaded = initial_cmi(version, attempt.cmi, _session_start(launch, sco, attempt, review=True))
+        return OpenedSession(attempt.id, sco.id, links.sco(package.id, sco.href), loaded, menu, review=True)
     resumed = attempt is not None and not attempt.finished
     if not resumed:
         attempt = _new_attempt(session, launch, sco, (attempt.number + 1) if attempt else 1, str(uuid.uuid4()))
-    cmi = resume_cmi(attempt.cmi, version) if resumed else {}
-    attempt.cmi = cmi  # the baseline the next commit is compared with (no interactions: a new session)
+    loaded = initial_cmi(version, attempt.cmi if resumed else None, _session_start(launch, sco, attempt))
+    attempt.cmi = loaded  # the baseline the next commit is compared with: what the session starts from
     attempt.sessions += 1
     attempt.updated_at = utcnow()
     session.flush()
@@ -301,18 +308,7 @@ def _open_sco(session: Session, settings: Settings, launch: LaunchContext, packa
     if resumed and attempt.suspended:
         statements.append(builder.session_event(Verb.RESUMED, module_id=sco.identifier))
     store_statements(session, statements, authority=tool_authority(settings))
-    loaded = _merge(cmi, _learner_fields(settings, launch, version))
-    if sco.mastery is not None:
-        loaded = _merge(loaded, {"student_data": {"mastery_score": f"{sco.mastery * 100:g}"}}
-                        if version == "scorm12" else {"scaled_passing_score": f"{sco.mastery:g}"})
-    return OpenedSession(attempt.id, sco.id, links.content(package.id, sco.href), loaded, menu)
-
-
-def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict:
-    merged = dict(base)
-    for key, value in extra.items():
-        merged[key] = _merge(merged.get(key, {}), value) if isinstance(value, Mapping) else value
-    return merged
+    return OpenedSession(attempt.id, sco.id, links.sco(package.id, sco.href), loaded, menu)
 
 
 def record_commit(db: Database, settings: Settings, launch: LaunchContext, attempt_id: int, cmi: Mapping[str, Any],

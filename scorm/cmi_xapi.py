@@ -183,35 +183,6 @@ def commit_statements(builder: CourseStatements, sco_key: str, title: Mapping[st
     return statements
 
 
-def resume_cmi(cmi: Mapping[str, Any], version: str) -> dict:
-    """What the runtime loads at the start of a resumed session: status, score, location and suspend data."""
-    state = read_cmi(cmi, version)
-    if version == "scorm12":
-        core = cmi.get("core") if isinstance(cmi.get("core"), Mapping) else {}
-        return {"core": {"entry": "resume", "lesson_status": str(core.get("lesson_status") or "incomplete"),
-                         "lesson_location": state.location,
-                         "score": {k: str(v) for k, v in (("raw", state.raw), ("min", state.min), ("max", state.max))
-                                   if v is not None}},
-                "suspend_data": state.suspend_data}
-    resumed: dict[str, Any] = {"entry": "resume", "location": state.location, "suspend_data": state.suspend_data,
-                               "completion_status": state.completion, "success_status": state.success}
-    if state.scaled is not None:
-        resumed["score"] = {"scaled": str(state.scaled)}
-    return resumed
-
-
-def review_cmi(cmi: Mapping[str, Any], version: str) -> dict:
-    """What the runtime loads to show a finished attempt again: its data, `cmi.mode = review` and
-    `cmi.credit = no-credit` (SCORM 2004 RTE 4.2.6 / 4.2.15; 1.2 cmi.core.lesson_mode and credit): the SCO may
-    show the learner's results and the LMS records nothing of the session."""
-    loaded = resume_cmi(cmi, version)
-    if version == "scorm12":
-        loaded["core"].update({"entry": "", "lesson_mode": "review", "credit": "no-credit"})
-    else:
-        loaded.update({"entry": "", "mode": "review", "credit": "no-credit"})
-    return loaded
-
-
 def is_review(cmi: Mapping[str, Any], version: str) -> bool:
     """The committed data is of a review session (the mode the LMS loaded, which the SCO cannot change)."""
     if not isinstance(cmi, Mapping):

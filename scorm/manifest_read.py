@@ -245,6 +245,11 @@ class _ScormReader:
             self.problem(resource, f"resource {ref!r} launched by item {item_id!r} has no href")
             return
         href = _with_parameters(_join(self._base_of(resource), resource.get("href", "")), item.get("parameters", ""))
+        if urlsplit(href).scheme or href.startswith(("/", "\\")):
+            self.problem(item, f"item {item_id!r} launches {href[:80]!r}, outside the package: only files inside the "
+                               "zip are played (served under the learner's content token, sandboxed, with the run-time "
+                               "API injected)")
+            return
         scorm_type = resource.get(f"{{{self.adlcp}}}scormtype" if self.scorm12 else f"{{{self.adlcp}}}scormType",
                                   "asset")
         self.manifest.launchables.append(Launchable(
@@ -252,6 +257,42 @@ class _ScormReader:
             organization=org_id, parent=parent, position=len(self.manifest.launchables) + 1,
             scorm_type=scorm_type.lower(), mastery=_mastery(item, self.scorm12, self.name, self.manifest.problems),
             line=item.sourceline))
+        launch = _launch_data(item, self.scorm12)
+        if launch:
+            self.manifest.extra[item_id] = launch
+
+
+def _launch_data(item: etree._Element, scorm12: bool) -> dict:
+    """What the manifest says the LMS initialises the SCO's run-time data with (SCORM 1.2 CAM 2.3.2: adlcp:
+    datafromlms, maxtimeallowed, timelimitaction; SCORM 2004 CAM 3.4.1.x: adlcp:dataFromLMS, timeLimitAction,
+    completionThreshold, and the objectives of the item's sequencing, RTE 4.2.17), keyed by CMI element."""
+    adlcp = ns.ADLCP12 if scorm12 else ns.ADLCP
+    found: dict = {}
+
+    def text(tag: str) -> str:
+        return (item.findtext(f"{{{adlcp}}}{tag}") or "").strip()
+
+    if scorm12:
+        found.update(launch_data=text("datafromlms")[:4096], max_time_allowed=text("maxtimeallowed")[:13],
+                     time_limit_action=text("timelimitaction")[:20])
+        return {k: v for k, v in found.items() if v}
+    found.update(launch_data=text("dataFromLMS")[:4000], time_limit_action=text("timeLimitAction")[:20])
+    threshold = item.find(f"{{{adlcp}}}completionThreshold")
+    if threshold is not None:  # 3rd edition: the value as text; 4th: minProgressMeasure when completedByMeasure
+        value = (threshold.text or "").strip() or (
+            threshold.get("minProgressMeasure", "1.0") if threshold.get("completedByMeasure") == "true" else "")
+        if _number(value) is not None and 0 <= float(value) <= 1:
+            found["completion_threshold"] = value
+    sequencing = item.find(f"{{{ns.IMSSS}}}sequencing")
+    if sequencing is not None:
+        limits = sequencing.find(f"{{{ns.IMSSS}}}limitConditions")
+        if limits is not None and limits.get("attemptAbsoluteDurationLimit"):
+            found["max_time_allowed"] = limits.get("attemptAbsoluteDurationLimit", "")[:100]
+        objectives = sequencing.find(f"{{{ns.IMSSS}}}objectives")
+        ids = [o.get("objectiveID", "").strip() for o in objectives.iterchildren(
+            f"{{{ns.IMSSS}}}primaryObjective", f"{{{ns.IMSSS}}}objective")] if objectives is not None else []
+        found["objectives"] = list(dict.fromkeys(i[:4000] for i in ids if i))[:100]
+    return {k: v for k, v in found.items() if v}
 
 
 def _mastery(item: etree._Element, scorm12: bool, name: str, problems: list[Problem]) -> float | None:

@@ -94,8 +94,8 @@ class ScormSco(Base):
 
 
 class ScormAttempt(Base):
-    """One learner's attempt at one SCO through one LTI resource link; `cmi` is the last committed CMI data
-    of the current session (interactions of earlier sessions are already in the LRS)."""
+    """One learner's attempt at one SCO through one LTI resource link; `cmi` is the last committed CMI data (at
+    session start, what the session started from: scorm.runtime_data), against which the next commit is compared."""
 
     __tablename__ = "scorm_attempt"
     __table_args__ = (UniqueConstraint("user_pk", "resource_link_pk", "sco_id", "number",

@@ -15,6 +15,8 @@
   var bridge = null;       // the CrossFrameLMS serving the current SCO's runtime
   var runtime = null;      // its scorm-again API
   var SEED = "mirco-cmi:"; // scorm-content-bridge.js reads the runtime's first state from its frame's name
+  var sessionStart = 0;    // when the current SCO initialised its session
+  var timeReported = false; // it set its session time itself
   var MAX_VALUE = 65536;   // the longest SCORM 2004 value (suspend_data: 64000 characters)
 
   function wellFormed(data) {  // a CrossFrameAPI call: {messageId, method, params: [strings or numbers]}
@@ -43,26 +45,50 @@
       var item = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms))\.(\d+)\./.exec(key);
       if (item) counts[item[1]] = Math.max(counts[item[1]] || 0, Number(item[2]) + 1);
     });
-    ["cmi.objectives", "cmi.interactions"].forEach(function (list) {
+    ["cmi.objectives", "cmi.interactions", "cmi.comments_from_learner"].forEach(function (list) {
       seed[list + "._count"] = String(counts[list] || 0);
     });
+    if (config.version === "scorm12") seed["cmi.core.total_time"] = api.cmi.core.total_time;  // not flattened
+    delete seed["cmi.core.session_time"]; delete seed["cmi.session_time"];  // write-only
     return seed;
+  }
+
+  /* scorm-again loads an object's elements in the order of its keys, and checks each against those set before it (an
+     interaction's response against its type, an objective's status against its id); the tool's JSON comes with
+     sorted keys, so `id` and `type` go first here. */
+  function idFirst(node) {
+    if (!node || typeof node !== "object") return node;
+    var ordered = {};
+    ["id", "type"].concat(Object.keys(node)).forEach(function (key) {
+      if (Object.prototype.hasOwnProperty.call(node, key) && !(key in ordered)) ordered[key] = idFirst(node[key]);
+    });
+    return ordered;
   }
 
   function say(text) { status.textContent = text || ""; }
 
   /* The player leaves a SCO that has not finished itself: what the SCO says while it unloads comes from a
      document that is gone (no source to check: dropped), so the runtime ends the session here, suspended, with
-     everything the SCO had set (its place and suspend_data are kept for the next session). */
+     everything the SCO had set (its place and suspend_data are kept for the next session) and, when the SCO did
+     not report it, the session's time as the player measured it (the LMS adds it to the attempt's total_time). */
   function finishRuntime() {
     if (!runtime || !runtime.isInitialized() || runtime.isTerminated()) return;
+    var seconds = Math.max(0, (Date.now() - sessionStart) / 1000);  // the SCO's own report, if any, wins
     if (config.version === "scorm12") {
+      if (!timeReported) runtime.LMSSetValue("cmi.core.session_time", hms(seconds));
       runtime.LMSSetValue("cmi.core.exit", "suspend");
       runtime.LMSFinish("");
     } else {
+      if (!timeReported) runtime.SetValue("cmi.session_time", "PT" + seconds.toFixed(2) + "S");
       runtime.SetValue("cmi.exit", "suspend");
       runtime.Terminate("");
     }
+  }
+
+  function hms(seconds) {  // SCORM 1.2 CMITimespan, HHHH:MM:SS.SS
+    var pad = function (n, width) { return String(n).padStart(width, "0"); };
+    return pad(Math.floor(seconds / 3600), 4) + ":" + pad(Math.floor(seconds / 60) % 60, 2) + ":" +
+           (seconds % 60).toFixed(2).padStart(5, "0");
   }
 
   function blank() {  // let the current SCO unload (its session ended by finishRuntime) before the next one starts
@@ -123,7 +149,11 @@
     var settings = {lmsCommitUrl: body.commitUrl, autocommit: true, autocommitSeconds: 20,
                     dataCommitFormat: "json", terminateCommitParam: "terminate", logLevel: 4};
     var api = config.version === "scorm12" ? new Scorm12API(settings) : new Scorm2004API(settings);
-    api.loadFromJSON(body.cmi, "");
+    try {
+      api.loadFromJSON(idFirst(body.cmi), "");
+    } catch (e) {  // a value the runtime refuses: the session starts from what loaded before it
+      console.warn("scorm-again refused part of the saved run-time data", e);
+    }
     if (bridge) bridge.destroy();
     runtime = api;
     bridge = new CrossFrameLMS(api, "*", {rateLimit: 5000});  // "*": a sandboxed frame's origin cannot be named
@@ -131,6 +161,11 @@
     fresh.name = SEED + JSON.stringify(seedOf(api));
     frame.replaceWith(fresh);
     frame = fresh;
+    sessionStart = Date.now();
+    timeReported = false;
+    api.on(config.version === "scorm12" ? "LMSInitialize" : "Initialize", function () { sessionStart = Date.now(); });
+    api.on(config.version === "scorm12" ? "LMSSetValue.cmi.core.session_time" : "SetValue.cmi.session_time",
+           function () { timeReported = true; });
     if (config.version !== "scorm12") {
       api.on("SetValue.adl.nav.request", function (element, value) { pendingNav = value; });
       api.on("Terminate", function () {

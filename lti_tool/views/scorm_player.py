@@ -60,14 +60,21 @@ def play():  # type: ignore[no-untyped-def]
     return response
 
 
-def _content_url(launch: LaunchContext, package_id: str, href: str) -> str:
+def _content_url(launch: LaunchContext, package_id: str, href: str, *, framed: bool = False) -> str:
     """The absolute URL of a package file under a content token for this launch, on the content origin when there
-    is one; the item's parameters (`?a=1`, `#x`) stay a query and a fragment."""
+    is one; the item's parameters (`?a=1`, `#x`) stay a query and a fragment. `framed` (a SCO, on a content origin
+    of its own): the URL of a page of that origin holding the run-time API and framing the file, because SCORM's
+    API discovery (RTE 3.3.6.1) starts at the SCO's parent, which must then be readable (same origin), and the
+    player's page is not. Without a content origin each sandboxed document is an origin of its own: the SCO's own
+    page holds the API (the bridge injected into it)."""
     settings = app_state().settings
     token = issue_token(settings.secret_key, ContentGrant(package_id, launch.resource_link_pk or 0, launch.user_pk))
     cut = min([i for i in (href.find("?"), href.find("#")) if i >= 0], default=len(href))
-    return ((settings.content_origin or settings.base_url).rstrip("/")
-            + url_for("scorm_play.content", token=token, path=href[:cut]) + href[cut:])
+    base = (settings.content_origin or settings.base_url).rstrip("/")
+    url = base + url_for("scorm_play.content", token=token, path=href[:cut]) + href[cut:]
+    if framed and settings.content_origin:
+        return base + url_for("scorm_play.sco_frame", token=token, sco=url)
+    return url
 
 
 def _links(launch: LaunchContext) -> Links:
@@ -75,6 +82,7 @@ def _links(launch: LaunchContext) -> Links:
     platform's frame (partitioned) is not sent, so it carries a bearer token (it expires with the idle lifetime)."""
     base = app_state().settings.base_url.rstrip("/")
     return Links(content=lambda package_id, href: _content_url(launch, package_id, href),
+                 sco=lambda package_id, href: _content_url(launch, package_id, href, framed=True),
                  fetch=lambda attempt, nonce: base + url_for("scorm_play.cmi5_fetch_view", attempt_id=attempt,
                                                              nonce=nonce),
                  back=base + url_for("scorm_play.play", launch=launch_token(launch.launch_id, TokenKind.BEARER)))
@@ -182,6 +190,28 @@ def content(token: str, path: str):  # type: ignore[no-untyped-def]
     return response
 
 
+@bp.get("/sco/<token>")
+def sco_frame(token: str):  # type: ignore[no-untyped-def]
+    """On the content origin: the page that holds the run-time API (the bridge) and frames the SCO (`sco`, a
+    content URL of the same token on this origin), so that the SCO finds the API in its parent."""
+    state = app_state()
+    wanted = request.args.get("sco", "")
+    prefix = state.settings.content_origin.rstrip("/") + url_for("scorm_play.content", token=token, path="x")[:-1]
+    if not state.settings.content_origin or not _on_content_origin() or not wanted.startswith(prefix):
+        abort(404)
+    try:
+        kind = granted_package(state.db, read_token(state.settings.secret_key, token))
+    except ContentRefused:
+        abort(403)
+    page = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>SCO</title><style>html,body,iframe{{margin:0;'
+            f'border:0;width:100%;height:100%;display:block;overflow:hidden}}</style></head><body>'
+            f'<iframe src="{escape(wanted)}" title="SCO"></iframe></body></html>').encode()
+    response = Response(inject_first(page, _bridge_tags(kind)), mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = content_policy(state.settings.content_origin, _tool_origin())
+    return response
+
+
 def _tool_origin() -> str:
     return origin(app_state().settings.base_url) or request.host_url.rstrip("/")
 
@@ -192,14 +222,17 @@ def _on_content_origin() -> bool:
 
 def _bridged_page(page_file: Path, kind: str) -> Response:
     """An HTML page of a SCORM package with the API bridge first in its head (scorm-again's CrossFrameAPI)."""
-    page = page_file.read_bytes()
-    tool = escape(_tool_origin())
-    tags = (f'<script src="{url_for("static", filename="vendor/scorm-again/cross-frame-api.min.js")}"></script>'
-            f'<script src="{url_for("static", filename="scorm-content-bridge.js")}" data-origin="{tool}" '
-            f'data-version="{runtime_version(kind)}"></script>')
-    response = Response(inject_first(page, tags), mimetype="text/html")
+    response = Response(inject_first(page_file.read_bytes(), _bridge_tags(kind)), mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _bridge_tags(kind: str) -> str:
+    """The run-time API bridge (scorm-again's CrossFrameAPI and scorm-content-bridge.js), first in a page's head."""
+    tool = escape(_tool_origin())
+    return (f'<script src="{url_for("static", filename="vendor/scorm-again/cross-frame-api.min.js")}"></script>'
+            f'<script src="{url_for("static", filename="scorm-content-bridge.js")}" data-origin="{tool}" '
+            f'data-version="{runtime_version(kind)}"></script>')
 
 
 def _packages_open_their_player():  # type: ignore[no-untyped-def]
@@ -214,7 +247,7 @@ def _packages_open_their_player():  # type: ignore[no-untyped-def]
 def _content_origin_serves_content_only():  # type: ignore[no-untyped-def]
     """On the content origin (MIRCO_CONTENT_ORIGIN) only package files and the static files they load."""
     if app_state().settings.content_origin and _on_content_origin() and \
-            request.endpoint not in ("scorm_play.content", "static"):
+            request.endpoint not in ("scorm_play.content", "scorm_play.sco_frame", "static"):
         abort(404)
     return None
 

@@ -70,9 +70,10 @@ def link_imported(tool, platform, package_zip: Path, link: str, title: str) -> s
     return package_id
 
 
-def play_module_quiz(page, course) -> None:  # type: ignore[no-untyped-def]
-    """The scripted learner reads the first module's lessons, passes its quiz with q5 and q6 wrong, and exits."""
-    learner = ScriptedLearner(page.frame_locator("#sco-frame"))
+def play_module_quiz(page, course, sco=None) -> None:  # type: ignore[no-untyped-def]
+    """The scripted learner reads the first module's lessons, passes its quiz with q5 and q6 wrong, and exits
+    (in the player's frame, or in `sco`)."""
+    learner = ScriptedLearner(sco or page.frame_locator("#sco-frame"))
     learner.wait_ready()
     learner.read_lessons(len(course.modules[0].lessons))
     learner.answer(course.modules[0].quiz, wrong=frozenset({"q5", "q6"}))
