@@ -46,7 +46,7 @@ def state_and_nonce(answer: requests.Response) -> tuple[str, str]:
     return query["state"][0], query["nonce"][0]
 
 
-def launch(tool, browser: requests.Session, state: str, token: str) -> requests.Response:  # type: ignore[no-untyped-def]
+def launch(tool, browser, state: str, token: str) -> requests.Response:  # type: ignore[no-untyped-def]
     return browser.post(tool.url + "/lti/launch", data={"id_token": token, "state": state}, timeout=10,
                         allow_redirects=False)
 
@@ -92,6 +92,14 @@ def test_id_token_with_a_broken_signature(lms, caplog):
     tampered = f"{head}.{body}.{signature[:-6]}AAAAAA"
     expect_one_refusal(lms, caplog, lambda: launch(lms, browser, state, tampered), "launch", Reason.BAD_SIGNATURE,
                        401, secrets=(tampered, body, state, nonce))
+
+
+def test_malformed_claim(lms, caplog):
+    browser = requests.Session()
+    state, nonce = state_and_nonce(login(lms, browser))
+    token = sign(claims(lms, nonce, lti_resource_link="not-an-object-secret-value"))
+    expect_one_refusal(lms, caplog, lambda: launch(lms, browser, state, token), "launch", Reason.MALFORMED, 400,
+                       secrets=(token, "not-an-object-secret-value"))
 
 
 def test_replayed_state(lms, caplog):
