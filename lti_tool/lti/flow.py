@@ -52,10 +52,13 @@ class LaunchRejected(Exception):
 class StorageNeeded(Exception):
     """The state cookie is missing but the platform offered postMessage storage: ask it for the state."""
 
-    def __init__(self, storage_target: str, platform_origin: str) -> None:
+    def __init__(self, storage_target: str, platform_origin: str, relaunch_url: str | None = None,
+                 platform_url: str | None = None) -> None:
         super().__init__("state is in the platform's storage")
         self.storage_target = storage_target
         self.platform_origin = platform_origin
+        self.relaunch_url = relaunch_url  # the way back in should the storage not answer either (LaunchRejected)
+        self.platform_url = platform_url
 
 
 class TimeoutSession(requests.Session):
@@ -242,7 +245,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 raise LaunchRejected(unknown, reason=Reason.UNKNOWN_STATE)
             if not (params.get("storage_target") and self._storage_state == state):
                 if params.get("storage_target") and self._storage_state is None:
-                    raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"))
+                    raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"),
+                                        params.get("relaunch_url"), params.get("platform_url"))
                 raise LaunchRejected(
                     _l("Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
                        "another site's frame). Open the activity in a new window to continue."), 401,

@@ -168,7 +168,8 @@ def launch():  # type: ignore[no-untyped-def]
             launch_row = record_launch(db_session, conf.platform, message.claims())
     except StorageNeeded as need:
         return render_template("lti/storage_launch.html", id_token=id_token, state=request.form.get("state", ""),
-                               target=need.storage_target, origin=need.platform_origin)
+                               target=need.storage_target, origin=need.platform_origin,
+                               relaunch_url=need.relaunch_url, platform_url=need.platform_url)
     except LaunchRejected as exc:
         return _refuse(Stage.LAUNCH, exc.reason, exc.message, exc.status, known=known,
                        relaunch_url=exc.relaunch_url, platform_url=exc.platform_url)

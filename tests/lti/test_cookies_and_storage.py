@@ -88,3 +88,18 @@ def test_login_bad_input(tool_app):
         assert response.status_code == status, (query, response.get_data(as_text=True)[:300])
         assert "<h1>" in response.get_data(as_text=True)
     assert client.post("/lti/login", data={"iss": ISS, "login_hint": "u", "client_id": "client-1"}).status_code == 302
+
+
+def test_storage_page_offers_the_platforms_launch_page_should_the_storage_not_answer(tool_app, jwks_server):
+    moodle = "https://moodle.example"
+    register(tool_app, moodle, "client-1", "dep-1", jwks_server + "/jwks", auth_path="/mod/lti/auth.php")
+    page = tool_app.test_client().get("/lti/login", query_string={
+        "iss": moodle, "login_hint": "2", "client_id": "client-1", "lti_storage_target": "_parent",
+        "lti_message_hint": json.dumps({"cmid": 7, "launchid": "ltilaunch1_5"})}).get_data(as_text=True)
+    query = parse_qs(urlsplit(json.loads(page.split("authUrl = ")[1].split(";")[0])).query)
+    ask = tool_app.test_client().post("/lti/launch", data={
+        "id_token": sign(launch_claims(moodle, "client-1", query["nonce"][0])), "state": query["state"][0]})
+    doc = lxml.html.fromstring(ask.get_data(as_text=True))
+    assert ask.status_code == 200 and doc.get_element_by_id("fallback").get("hidden") is not None
+    (link,) = doc.xpath("//div[@id='fallback']//a[@id='relaunch']")
+    assert link.get("href") == "https://moodle.example/mod/lti/launch.php?id=7"
