@@ -22,6 +22,8 @@ COUNTERS = CollectorRegistry(auto_describe=True)
 
 LAUNCHES = Counter("mirco_lti_launches", "Valid LTI launches, by message type.", ["message_type"],
                    registry=COUNTERS)
+REFUSALS = Counter("mirco_lti_refusals", "Refused LTI logins and launches, by stage and reason "
+                   "(lti_tool.lti.refusals.Reason: a fixed vocabulary).", ["stage", "reason"], registry=COUNTERS)
 AGS_FAILURES = Counter("mirco_ags_failures", "Failed attempts to send a score to a platform (AGS).", ["reason"],
                        registry=COUNTERS)
 HTTP_REQUESTS = Histogram("mirco_http_request_duration_seconds", "Time to answer HTTP requests.",
@@ -31,6 +33,11 @@ HTTP_REQUESTS = Histogram("mirco_http_request_duration_seconds", "Time to answer
 
 def count_launch(message_type: str = "LtiResourceLinkRequest") -> None:
     LAUNCHES.labels(message_type=message_type).inc()
+
+
+def count_refusal(stage: str, reason: str) -> None:
+    """`reason` is one of a fixed vocabulary (lti_tool.lti.refusals.Reason), never a message."""
+    REFUSALS.labels(stage=stage, reason=reason).inc()
 
 
 def count_ags_failure(reason: str = "error") -> None:

@@ -3,11 +3,16 @@
 lti1p3platform 0.1.8 is framework-free; this adapter adds what it leaves out: it checks `redirect_uri` against
 the registered redirect URIs, answers line-item listings with the JSON array the AGS spec requires (the library
 returns a page object), and keeps line items, scores and the roster in memory (demo and tests only: one process).
+
+Like Moodle, its `lti_message_hint` is `{"cmid": <link>, "launchid": <one-time id>}` and the auth endpoint refuses a
+hint it has already answered, and `/mod/lti/auth.php` and `/mod/lti/launch.php?id=<link>` answer as Moodle's do
+(the learner is the one this browser last started as), so the tool's fallbacks are tested against Moodle's rules.
 """
 from __future__ import annotations
 
 import itertools
 import json
+from collections import OrderedDict
 import logging
 import threading
 import time
@@ -34,6 +39,8 @@ from lti1p3platform.service_connector import AssignmentsGradesService, NamesRole
 log = logging.getLogger("mirco.demo")
 LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+USER_COOKIE = "demo_platform_user"
+MAX_USED_LAUNCH_IDS = 10000
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 
@@ -87,6 +94,8 @@ class PlatformState:
     """False: launches carry no NRPS claim (a platform without the roster service)."""
     nrps_delay_seconds: float = 0.0
     """How long the roster service takes to answer (a slow platform)."""
+    used_launch_ids: "OrderedDict[str, None]" = field(default_factory=OrderedDict)
+    """Launch ids of the hints the auth endpoint has answered (the most recent MAX_USED_LAUNCH_IDS)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: t.Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -144,8 +153,15 @@ class PlatformLaunch(LTIAdvantageMessageLaunchAbstract):
             raise PreflightRequestValidationException("response_type must be id_token and scope openid")
 
     def prepare_launch(self, preflight_response: dict[str, t.Any]) -> None:
-        """lti_message_hint = "<kind>:<user id>:<link id>" where kind is resource or deeplink."""
-        kind, user_id, link_id = (preflight_response.get("lti_message_hint", "") + "::").split(":")[:3]
+        """lti_message_hint = {"cmid": <link id>, "launchid": "<kind>:<user id>:<link id>:<random>"} (kind: resource
+        or deeplink), answered once: a second use is refused, as Moodle refuses it."""
+        kind, user_id, link_id, launch_id = _read_hint(preflight_response.get("lti_message_hint"))
+        with self.state.lock:
+            if launch_id in self.state.used_launch_ids:
+                raise PreflightRequestValidationException("lti_message_hint was already used (one-time)")
+            self.state.used_launch_ids[launch_id] = None
+            while len(self.state.used_launch_ids) > MAX_USED_LAUNCH_IDS:
+                self.state.used_launch_ids.popitem(last=False)
         member = next((m for m in self.state.members if m.user_id == user_id), None)
         if member is None or preflight_response.get("login_hint") != user_id:
             raise PreflightRequestValidationException("unknown user")
@@ -242,6 +258,21 @@ class Roster(NamesRoleProvisioningService):
         return Context(id=self.state.context_id, label="DEMO", title=self.state.context_title)
 
 
+def new_hint(kind: str, user_id: str, link_id: str) -> str:
+    """A one-time login hint shaped like Moodle's."""
+    cmid: int | str = int(link_id) if link_id.isascii() and link_id.isdigit() else link_id
+    return json.dumps({"cmid": cmid, "launchid": f"{kind}:{user_id}:{link_id}:{uuid.uuid4().hex}"})
+
+
+def _read_hint(hint: t.Any) -> tuple[str, str, str, str]:
+    try:
+        launch_id = json.loads(hint)["launchid"]
+        kind, user_id, link_id, _ = launch_id.split(":")
+    except (TypeError, ValueError, KeyError, AttributeError):
+        raise PreflightRequestValidationException("invalid lti_message_hint") from None
+    return kind, user_id, link_id, launch_id
+
+
 def _answer(resp: PlatformResponse, media_type: str | None = None) -> Response:
     if resp.code >= 400 or resp.result is None:
         return Response(json.dumps({"error": resp.message}), status=resp.code, mimetype="application/json")
@@ -263,16 +294,30 @@ def platform_blueprint(name: str, url_prefix: str, get_state: t.Callable[[], Pla
     def conf() -> PlatformConf:
         return PlatformConf(state=get_state())
 
-    @bp.get("/start/<kind>/<user_id>")
-    def start(kind: str, user_id: str):  # type: ignore[no-untyped-def]
-        link_id = request.args.get("link", "link-1")
+    def initiate_login(kind: str, user_id: str, link_id: str) -> Response:
         login = LoginInitiation(FlaskPlatformRequest(request), conf())
-        login.set_lti_message_hint(hint=f"{kind}:{user_id}:{link_id}")
+        login.set_lti_message_hint(hint=new_hint(kind, user_id, link_id))
         url = (get_state().links.get(link_id) or {}).get("url") if kind == "resource" else None
         if url:  # the link's own launch URL (Moodle's "tool URL" of an activity) is the target_link_uri
             login.set_launch_url(url)
-        return login.initiate_login(user_id)
+        response = login.initiate_login(user_id)
+        response.set_cookie(USER_COOKIE, user_id, httponly=True, samesite="Lax")  # "logged in" (demo: no password)
+        return response
 
+    @bp.get("/start/<kind>/<user_id>")
+    def start(kind: str, user_id: str):  # type: ignore[no-untyped-def]
+        return initiate_login(kind, user_id, request.args.get("link", "link-1"))
+
+    @bp.get("/mod/lti/launch.php")
+    def moodle_launch():  # type: ignore[no-untyped-def]
+        """Moodle's activity launch page: a fresh login, with a new hint, for the learner of this browser."""
+        user_id = request.cookies.get(USER_COOKIE)
+        link_id = request.args.get("id", "")
+        if not user_id or link_id not in get_state().links:
+            abort(400, description="Invalid request")
+        return initiate_login("resource", user_id, link_id)
+
+    @bp.route("/mod/lti/auth.php", methods=["GET", "POST"], endpoint="moodle_auth")
     @bp.route("/authorize", methods=["GET", "POST"])
     def authorize():  # type: ignore[no-untyped-def]
         try:

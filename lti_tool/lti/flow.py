@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from lti_tool.launch_store import LaunchStore
 from lti_tool.lti import claims as C
+from lti_tool.lti.refusals import Reason
 
 STATE_TTL = 600
 JWKS_TTL = 300
@@ -34,22 +35,30 @@ HTTP_TIMEOUT = 10
 
 class LaunchRejected(Exception):
     """A launch that must be refused with a readable page; `status` is the HTTP status. `message` is what the
-    learner reads: a lazy `_l()` string, kept lazy so that the page translates it."""
+    learner reads: a lazy `_l()` string, kept lazy so that the page translates it. `reason` is what the log and the
+    refusal counter say. When the browser refused the state cookie, `relaunch_url` (a platform page that starts a
+    fresh launch) or `platform_url` (the platform's site) is the way back in (lti_tool.lti.relaunch)."""
 
-    def __init__(self, message: Any, status: int = 400, *, new_window_url: str | None = None) -> None:
+    def __init__(self, message: Any, status: int = 400, *, reason: Reason = Reason.INVALID_TOKEN,
+                 relaunch_url: str | None = None, platform_url: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
-        self.new_window_url = new_window_url
+        self.reason = reason
+        self.relaunch_url = relaunch_url
+        self.platform_url = platform_url
 
 
 class StorageNeeded(Exception):
     """The state cookie is missing but the platform offered postMessage storage: ask it for the state."""
 
-    def __init__(self, storage_target: str, platform_origin: str) -> None:
+    def __init__(self, storage_target: str, platform_origin: str, relaunch_url: str | None = None,
+                 platform_url: str | None = None) -> None:
         super().__init__("state is in the platform's storage")
         self.storage_target = storage_target
         self.platform_origin = platform_origin
+        self.relaunch_url = relaunch_url  # the way back in should the storage not answer either (LaunchRejected)
+        self.platform_url = platform_url
 
 
 class TimeoutSession(requests.Session):
@@ -226,23 +235,26 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def validate_state(self) -> "ToolMessageLaunch":
         state = self._get_request_param("state")
         if not state:
-            raise LaunchRejected(_l("The launch has no state parameter. Start the activity again from your course."))
+            raise LaunchRejected(_l("The launch has no state parameter. Start the activity again from your course."),
+                                 reason=Reason.NO_STATE)
         unknown = _l("This launch was already used or has expired (unknown state). "
                      "Start the activity again from your course.")
         if not self._cookie_service.holds(state):  # no cookie: maybe the platform's storage has it
             params = self._session_service.peek_state_params(state)
             if not isinstance(params, dict):
-                raise LaunchRejected(unknown)
+                raise LaunchRejected(unknown, reason=Reason.UNKNOWN_STATE)
             if not (params.get("storage_target") and self._storage_state == state):
                 if params.get("storage_target") and self._storage_state is None:
-                    raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"))
+                    raise StorageNeeded(params["storage_target"], params.get("platform_origin", "*"),
+                                        params.get("relaunch_url"), params.get("platform_url"))
                 raise LaunchRejected(
                     _l("Your browser did not keep the cookie this launch needs (browsers often block cookies inside "
                        "another site's frame). Open the activity in a new window to continue."), 401,
-                    new_window_url=params.get("new_window_url"))
+                    reason=Reason.COOKIE_REFUSED, relaunch_url=params.get("relaunch_url"),
+                    platform_url=params.get("platform_url"))
         params = self._session_service.take_state_params(state)
         if not isinstance(params, dict):
-            raise LaunchRejected(unknown)
+            raise LaunchRejected(unknown, reason=Reason.UNKNOWN_STATE)
         self.state_params = params
         return self
 
@@ -292,7 +304,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         database rows by lti_tool.lti.records, not as a cached blob)."""
         if not self._session_service.consume(self._get_request_param("state")):
             raise LaunchRejected(_l("This launch was already used or has expired (unknown state). "
-                                    "Start the activity again from your course."))
+                                    "Start the activity again from your course."), reason=Reason.REPLAYED_STATE)
         return self
 
     def claims(self) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool import keys
 from lti_tool.lti.flow import LaunchRejected
+from lti_tool.lti.refusals import Reason
 from lti_tool.models import LtiDeployment, LtiPlatform
 
 ACTIVE, PENDING, DISABLED = "active", "pending", "disabled"
@@ -27,7 +28,7 @@ class PlatformNotActive(LaunchRejected):
                          "(mirco platforms approve %(id)s). Try again once it is approved.", id=platform.id)
         else:
             message = _l("This platform's registration has been disabled by the tool's administrator.")
-        super().__init__(message, 403)
+        super().__init__(message, 403, reason=Reason.PLATFORM_NOT_ACTIVE)
 
 
 class DatabaseToolConf(ToolConfAbstract):

@@ -32,11 +32,12 @@ class Platform:
 
 
 def register(app: Flask, issuer: str, client_id: str, deployment_id: str, key_set_url: str,
-             auth_base: str | None = None) -> int:
+             auth_base: str | None = None, auth_path: str = "/authorize") -> int:
+    """`auth_path="/mod/lti/auth.php"` registers the platform the way Moodle is registered."""
     base = auth_base or issuer
     with app_state(app).db.transaction() as session:
         platform, _ = add_platform(session, PlatformDetails(
-            issuer=issuer, client_id=client_id, deployment_id=deployment_id, auth_login_url=base + "/authorize",
+            issuer=issuer, client_id=client_id, deployment_id=deployment_id, auth_login_url=base + auth_path,
             auth_token_url=base + "/token", key_set_url=key_set_url), "manual")
         return platform.id
 

@@ -2,6 +2,7 @@
 platform; NRPS roster; deep-linking round trip."""
 from __future__ import annotations
 
+import requests
 from sqlalchemy import event, select
 
 from lti_tool.lti.services import drain_scores, sync_roster
@@ -115,3 +116,13 @@ def test_deep_linking_round_trip(tool, platform):
     lesson_link = next(k for k, v in platform.state.links.items() if v["custom"].get("lesson"))
     _, lesson = launch_as(platform, link=lesson_link)
     assert lesson.status_code == 200 and "/play/lesson/m1-basics/m1-l1-definition" in lesson.url
+
+
+def test_the_test_platform_refuses_a_reused_login_hint_as_moodle_does(tool, platform):
+    """The platform's lti_message_hint is one-time: the auth endpoint answers it once, then says invalid_request."""
+    start = requests.get(f"{platform.url}/start/resource/learner-1?link=link-1", allow_redirects=False, timeout=10)
+    tool_login = start.headers["Location"]
+    first = Browser().open(tool_login)
+    assert first.status_code == 200 and "Refugee protection essentials" in first.text
+    replay = Browser().open(tool_login)  # a new browser replays the same login (the old "new window" fallback)
+    assert replay.status_code == 400 and "already used" in replay.text
