@@ -34,6 +34,8 @@ def coverage(stdout: str) -> dict[str, dict[str, dict[str, int]]]:
 def course_copy(tmp_path: Path, name: str = "migration-development") -> Path:
     target = tmp_path / name
     shutil.copytree(SAMPLES / name, target)
+    for catalogue in SAMPLES.glob("library*.yaml"):  # the shared e-library the course's entries refer to
+        shutil.copy(catalogue, tmp_path)
     return target
 
 

@@ -115,8 +115,8 @@ def test_timeline_answers_read_as_sentences_with_the_courses_words(client, seede
 
 def test_timeline_speaks_the_trainers_language_with_the_courses_translations(client, seeded):
     sentences = timeline_sentences(client, seeded, "A", lang="sr-Latn")
-    assert any("“Provera modula 1”" in s for s in sentences)  # the quiz's title from quiz.sr-Latn.yaml
-    assert any("“Definicija izbeglice”" in s for s in sentences)  # the lesson's, from 01-definition.sr-Latn.md
+    assert any("„Provera modula 1“, rezultat 67%" in s for s in sentences)  # quiz.sr-Latn.yaml, Serbian quotes
+    assert any("Pročitana lekcija „Definicija izbeglice“" in s for s in sentences)  # 01-definition.sr-Latn.md
     assert any("Protokol iz 1967. ukinuo je geografska i vremenska ograničenja Konvencije." in s
                for s in sentences)  # the question's prompt
     assert any("minut" in s for s in sentences) and not any("minutes" in s for s in sentences)
