@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 
@@ -68,17 +68,23 @@ def _positive_int(value: str, name: str, default: int, maximum: int) -> int:
     return number
 
 
+def _order(args: Mapping[str, str], keys: Sequence[str], default: str) -> tuple[str, bool]:
+    """`sort` (one of `keys`) and whether `dir` is descending, as every sortable table reads them."""
+    sort = args.get("sort", "") or default
+    if sort not in keys:
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="sort", choices=", ".join(keys)))
+    direction = args.get("dir", "") or "asc"
+    if direction not in ("asc", "desc"):
+        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="dir", choices="asc, desc"))
+    return sort, direction == "desc"
+
+
 def parse_filter(args: Mapping[str, str]) -> LearnerFilter:
     """Read and check `q, sort, dir, from, to, institution, status, page, limit`."""
     search = args.get("q", "").strip()
     if len(search) > MAX_SEARCH:
         raise BadFilter(_l("%(name)s: search for at most %(maximum)d characters", name="q", maximum=MAX_SEARCH))
-    sort = args.get("sort", "") or "name"
-    if sort not in SORT_KEYS:
-        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="sort", choices=", ".join(SORT_KEYS)))
-    direction = args.get("dir", "") or "asc"
-    if direction not in ("asc", "desc"):
-        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="dir", choices="asc, desc"))
+    sort, descending = _order(args, SORT_KEYS, "name")
     since, until = _day(args.get("from", ""), "from"), _day(args.get("to", ""), "to")
     if since and until and since > until:
         raise BadFilter(_l("%(name)s: must not be after %(other)s", name="from", other="to"))
@@ -93,7 +99,7 @@ def parse_filter(args: Mapping[str, str]) -> LearnerFilter:
     if status and status not in STATUSES:
         raise BadFilter(_l("%(name)s: use one of %(choices)s", name="status", choices=", ".join(STATUSES)))
     return LearnerFilter(
-        search=search, sort=sort, descending=direction == "desc",
+        search=search, sort=sort, descending=descending,
         since=datetime.combine(since, time.min, timezone.utc) if since else None,
         until=datetime.combine(until + timedelta(days=1), time.min, timezone.utc) if until else None,
         institution=institution, status=status, page=_positive_int(args.get("page", ""), "page", 1, 10**6),
@@ -119,11 +125,6 @@ class ItemOrder:
 
 def parse_item_order(args: Mapping[str, str]) -> ItemOrder:
     """Read and check the item table's `sort, dir, page`."""
-    sort = args.get("sort", "") or "order"
-    if sort not in ITEM_SORT_KEYS:
-        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="sort", choices=", ".join(ITEM_SORT_KEYS)))
-    direction = args.get("dir", "") or "asc"
-    if direction not in ("asc", "desc"):
-        raise BadFilter(_l("%(name)s: use one of %(choices)s", name="dir", choices="asc, desc"))
-    return ItemOrder(sort=sort, descending=direction == "desc",
+    sort, descending = _order(args, ITEM_SORT_KEYS, "order")
+    return ItemOrder(sort=sort, descending=descending,
                      page=_positive_int(args.get("page", ""), "page", 1, 10**6))
