@@ -92,7 +92,7 @@ def entries(courses: Iterable[Course]) -> list[Entry]:
 
 
 def _in_language(resource: LibraryResource, wanted: str) -> bool:
-    return any(lang == wanted or lang.startswith(wanted + "-") for lang in resource.languages or (resource.language,))
+    return any(lang == wanted or lang.startswith(wanted + "-") for lang in resource.languages)
 
 
 def _matches(entry: Entry, terms: list[str], filters: Filters) -> bool:
@@ -121,7 +121,7 @@ def facet_values(all_entries: Iterable[Entry]) -> dict[str, list]:
     listed = list(all_entries)
     return {
         "type": sorted({e.resource.type for e in listed}),
-        "language": sorted({lang for e in listed for lang in e.resource.languages or (e.resource.language,)}),
+        "language": sorted({lang for e in listed for lang in e.resource.languages}),
         "year": sorted({e.resource.year for e in listed if e.resource.year}, reverse=True),
         "publisher": sorted({e.resource.publisher for e in listed if e.resource.publisher}, key=fold),
         "curriculum": sorted({c.course.id for e in listed for c in e.citing}),

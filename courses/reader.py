@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from courses.errors import Problem
 from courses.model import LocalizedText
-from courses.yamlsource import LineDict, LineList
+from courses.yamlsource import LineList
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\Z")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?\Z")

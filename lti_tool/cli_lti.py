@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from lti_tool.lti.registration_urls import create_token, purge_spent_tokens
 from lti_tool.lti.retention import purge_expired_launches
 from lti_tool.lti.services import drain_scores
 from lti_tool.lti.toolconf import ACTIVE, DISABLED
+from lti_tool.lti.views import tool_url
 from lti_tool.models import LtiDeployment, LtiKey, LtiPlatform
 from lti_tool.state import app_state
 from lti_tool.worker import DRAINS
@@ -99,8 +100,7 @@ def platforms_registration_url() -> None:
         purge_spent_tokens(session)
         token, expires_at = create_token(session, state.settings.registration_url_hours)
     with current_app.test_request_context():
-        path = url_for("lti_registration.register", token=token)
-    click.echo(state.settings.base_url.rstrip("/") + path)
+        click.echo(tool_url("lti_registration.register", token=token))
     click.echo(f"ok  single use, valid until {expires_at:%Y-%m-%d %H:%M} UTC. Paste it into Moodle: Site "
                f"administration > Plugins > Activity modules > External tool > Manage tools > Tool URL > "
                f"Add LTI Advantage. Then: mirco platforms list, mirco platforms approve ID", err=True)

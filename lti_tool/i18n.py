@@ -27,6 +27,13 @@ from lti_tool.locale_tags import to_bcp47
 SESSION_KEY = "locale"
 
 
+OUTCOME_DOMAINS = {
+    "knowledge": _l("Knowledge"),
+    "skills": _l("Skills"),
+    "responsibility": _l("Responsibility and autonomy"),
+}
+"""EQF outcome domains in the order the framework lists them, with their names on course and report pages."""
+
 @dataclass(frozen=True)
 class Language:
     catalog: str  # Babel/gettext locale identifier, the folder name under lti_tool/translations

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from lti_tool.config import Settings
 from lti_tool.db import Database
@@ -154,9 +154,10 @@ def outcome_of(attempt: ScormAttempt) -> Outcome:
 
 
 def _attempts_by_sco(session: Session, launch: LaunchContext, package: ScormPackage) -> dict[int, list[ScormAttempt]]:
-    """This learner's attempts at each SCO of the package, oldest first."""
+    """This learner's attempts at each SCO of the package, oldest first. Their CMI data (up to megabytes each) is
+    read only for the attempts that need it: combining attempts takes their status and score columns."""
     found: dict[int, list[ScormAttempt]] = {}
-    for attempt in session.scalars(select(ScormAttempt).where(
+    for attempt in session.scalars(select(ScormAttempt).options(defer(ScormAttempt.cmi)).where(
             ScormAttempt.user_pk == launch.user_pk, ScormAttempt.resource_link_pk == launch.resource_link_pk,
             ScormAttempt.package_id == package.id).order_by(ScormAttempt.number)):
         found.setdefault(attempt.sco_id, []).append(attempt)
@@ -356,8 +357,7 @@ def _queue_grade(session: Session, launch: LaunchContext, package: ScormPackage)
     policy = link_policy(session, launch.resource_link_pk)
     if sequenced(package):
         root = sequencing_tree(session, launch, package, graded_by=policy).root_status()
-        given = max(0.0, min(1.0, root.measure)) * 100 if root.measure is not None else \
-            (100.0 if root.satisfied or (root.satisfied is None and root.completed) else 0.0)
+        given = Outcome(scaled=root.measure, completed=root.completed is True, passed=root.satisfied).value * 100
         _queue_package_score(session, launch, package, given, completed=root.completed is True,
                              graded=root.satisfied is not None or root.completed is True)
         return
@@ -369,7 +369,7 @@ def _queue_grade(session: Session, launch: LaunchContext, package: ScormPackage)
     scored = [o.scaled for o in chosen if o is not None and o.scaled is not None]
     complete = sum(1 for o in chosen if o is not None and o.completed) >= scos
     decided = any(o is not None and o.passed is not None for o in chosen) or bool(scored)
-    given = max(0.0, sum(scored) / len(scored)) * 100 if scored else (100.0 if complete else 0.0)
+    given = sum(scored) / len(scored) * 100 if scored else (100.0 if complete else 0.0)  # queue_score clamps
     _queue_package_score(session, launch, package, given, completed=complete, graded=complete or decided)
 
 
@@ -524,7 +524,7 @@ def cmi5_sync(db: Database, settings: Settings, launch: LaunchContext) -> list[S
                     scores.append(attempt.score_scaled if attempt.score_scaled is not None else 1.0)
                 else:
                     scores.append(0.0)
-            _queue_package_score(session, launch, package, max(0.0, sum(scores) / len(scores)) * 100,
+            _queue_package_score(session, launch, package, sum(scores) / len(scores) * 100,
                                  completed=course_met, graded=course_met)
         return attempts
 

@@ -65,7 +65,7 @@ def _scaled(value: float | None) -> float | None:
     return None if value is None else max(-1.0, min(1.0, value))
 
 
-def _children(node: Any) -> list[Mapping]:
+def cmi_entries(node: Any) -> list[Mapping]:
     """scorm-again serialises CMI arrays as {"0": {...}, "1": {...}} (or a list)."""
     if isinstance(node, Mapping):
         items = [node[k] for k in sorted((k for k in node if str(k).isdigit()), key=int)]
@@ -112,11 +112,11 @@ def read_cmi(cmi: Mapping[str, Any], version: str) -> CmiState:
     score = (core if scorm12 else cmi).get("score")
     score = score if isinstance(score, Mapping) else {}
     interactions = []
-    for index, item in enumerate(_children(cmi.get("interactions"))):
+    for index, item in enumerate(cmi_entries(cmi.get("interactions"))):
         kind = str(item.get("type") or "other")
         kind = kind if kind in INTERACTION_TYPES else "other"
         response = str(item.get("student_response" if scorm12 else "learner_response") or "")
-        patterns = tuple(str(p.get("pattern") or "") for p in _children(item.get("correct_responses")))
+        patterns = tuple(str(p.get("pattern") or "") for p in cmi_entries(item.get("correct_responses")))
         if scorm12:
             response = _xapi_response_12(kind, response)
             patterns = tuple(_xapi_response_12(kind, p) for p in patterns)
@@ -198,7 +198,7 @@ def read_objectives(cmi: Mapping[str, Any]) -> dict[str, tuple[str, float | None
     if not isinstance(cmi, Mapping):
         return {}
     found = {}
-    for item in _children(cmi.get("objectives")):
+    for item in cmi_entries(cmi.get("objectives")):
         score = item.get("score") if isinstance(item.get("score"), Mapping) else {}
         if item.get("id"):
             found[str(item["id"])[:4000]] = (str(item.get("success_status") or "unknown"),

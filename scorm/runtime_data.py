@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from scorm.cmi_xapi import cmi_entries
+
 MAX_ITEMS = 250
 """Entries kept per CMI array (objectives, interactions, comments): more than any SCO we know of reports."""
 MAX_TEXT = 64000
@@ -58,19 +60,13 @@ def kept(cmi: Any, shape: Shape) -> dict:
             if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) != "":
                 out[key] = str(value)[:MAX_TEXT]
         elif isinstance(sub, list):
-            items = [kept(v, sub[0]) for v in _entries(value)[:MAX_ITEMS]]
+            items = [kept(v, sub[0]) for v in cmi_entries(value)[:MAX_ITEMS]]
             items = [i for i in items if i]
             if items:
                 out[key] = {str(n): item for n, item in enumerate(items)}
         elif found := kept(value, sub):
             out[key] = found
     return out
-
-
-def _entries(node: Any) -> list:
-    if isinstance(node, Mapping):
-        return [node[k] for k in sorted((k for k in node if str(k).isdigit()), key=int)]
-    return list(node) if isinstance(node, list) else []
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from lti_tool.lti.toolconf import ACTIVE
 from lti_tool.models import LtiPlatform
 from lti_tool.state import app_state
 
+OUTAGE_RETRY_S = 5.0
 ORIGINS_TTL = 30.0
 
 
@@ -31,7 +32,10 @@ def platform_urls(app: Flask) -> Callable[[], Iterable[str]]:
             except SQLAlchemyError:
                 if "urls" not in cache:
                     raise
-                return urls  # the database is briefly away: the origins known 30 s ago still hold
+                # the database is briefly away: the origins known before still hold, and every response until
+                # the next try uses them instead of waiting on the database again
+                cache["urls"] = (time.monotonic() + OUTAGE_RETRY_S, urls)
+                return urls
             urls = [url for row in rows for url in row]
             cache["urls"] = (time.monotonic() + ORIGINS_TTL, urls)
         return urls

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lti_tool.scorm_playback import PACKAGE_PREFIX, imported_packages
 from lti_tool.state import app_state
+from scorm.tenancy import visible_package
 
 MAX_VALUE = 310
 """Longer than any value the list offers (three ids of 100 characters and two slashes, or a package id)."""
@@ -52,7 +53,9 @@ def resolve(value: object, lang: str | None, platform_pk: int) -> Choice | None:
     if not isinstance(value, str) or not value or len(value) > MAX_VALUE:
         return None
     if value.startswith(PACKAGE_PREFIX):
-        title = dict(imported_packages(app_state().db, platform_pk)).get(value[len(PACKAGE_PREFIX):])
+        with app_state().db.sessions() as session:
+            package = visible_package(session, value[len(PACKAGE_PREFIX):], platform_pk)
+            title = package.title if package is not None else None
         return Choice(value, title, 0, True, value) if title is not None else None
     parts = value.split("/")
     course = app_state().catalogue.get(parts[0])

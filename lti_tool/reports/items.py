@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Text, and_, case, cast, func, literal, select
+from sqlalchemy import Text, case, cast, func, literal, select
 from sqlalchemy.sql.functions import aggregate_strings
 from sqlalchemy.orm import Session
 

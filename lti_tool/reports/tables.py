@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from courses.markdown import plain_text
+from lti_tool.i18n import OUTCOME_DOMAINS
 from lti_tool.reports.exports import Table
 from lti_tool.reports.items import ItemStats, OutcomeMastery
 from lti_tool.reports.learners import LessonTime, ModuleFunnel, Overview
@@ -39,8 +40,7 @@ def flag_label(flag: str) -> str:
 
 def domain_label(domain: str) -> str:
     """An EQF domain (`knowledge`, `skills`, `responsibility`) as the course pages name it."""
-    labels = {"knowledge": _("Knowledge"), "skills": _("Skills"), "responsibility": _("Responsibility and autonomy")}
-    return labels.get(domain, domain)
+    return str(OUTCOME_DOMAINS.get(domain, domain))
 
 
 def overview_table(figures: Overview) -> Table:

@@ -159,7 +159,7 @@ def items(context_pk: int, course_id: str):  # type: ignore[no-untyped-def]
     shown = item_queries.sort_items(stats, order.sort, order.descending)[
         (order.page - 1) * ITEMS_PER_PAGE:order.page * ITEMS_PER_PAGE]
     return _page("items.html", context, scope, stats=shown, total=len(stats), order=order, pages=pages,
-                 items_table=tables.items_table(stats, _lang(scope)), too_easy=item_queries.TOO_EASY,
+                 too_easy=item_queries.TOO_EASY,
                  too_hard=item_queries.TOO_HARD, **_item_charts(stats))
 
 

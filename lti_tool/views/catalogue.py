@@ -10,17 +10,12 @@ from flask_babel import lazy_gettext as _l
 
 from courses.model import Course
 from courses.translations import translation_report
+from lti_tool.i18n import OUTCOME_DOMAINS
 from lti_tool.state import app_state
 from lti_tool.views.library import language_name
 
 bp = Blueprint("catalogue", __name__)
 
-# EQF outcome domains in the order the framework lists them, with their translatable names.
-OUTCOME_DOMAINS = {
-    "knowledge": _l("Knowledge"),
-    "skills": _l("Skills"),
-    "responsibility": _l("Responsibility and autonomy"),
-}
 
 
 @dataclass(frozen=True)

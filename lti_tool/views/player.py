@@ -23,7 +23,7 @@ from lti_tool.lti.content_choices import content_choices, opens_content, resolve
 from lti_tool.lti.roles import role_flags
 from lti_tool.lti.services import ServiceUnavailable, sync_roster
 from lti_tool.models import Attempt, LtiMembership, LtiResourceLink, LtiUser
-from lti_tool.player_state import load_progress, neighbours, presentation, submitted_responses
+from lti_tool.player_state import QuizStatus, load_progress, neighbours, presentation, submitted_responses
 from lti_tool.progress import (MAX_BEACON_SECONDS, AttemptsExhausted, NoContent, NotOpened, Scope, TokenOfAnotherQuiz,
                                record_lesson_time, scope_for, submit_quiz, view_lesson)
 from lti_tool.reports.access import may_read_reports
@@ -196,14 +196,19 @@ def _quiz(scope: Scope, quiz_id: str) -> Quiz:
     return scope.find_quiz(quiz_id) or abort(404, description=_l("This quiz is not part of the activity."))
 
 
+def _attempt_form(launch: LaunchContext, scope: Scope, quiz_obj: Quiz) -> tuple[QuizStatus, list]:
+    """The learner's status at the quiz and its questions in the order this attempt presents them."""
+    status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
+    return status, presentation(quiz_obj, f"{launch.user_pk}:{status.used}")
+
+
 def _quiz_form(launch: LaunchContext, scope: Scope, quiz_obj: Quiz, *, token: str, given: Mapping[str, Any],
-               unanswered: list[int]) -> str:
+               unanswered: list[int], form: tuple[QuizStatus, list] | None = None) -> str:
     """The quiz form in the order this learner's attempt presents it, with a fresh submission token (or, when
     the learner is asked to confirm unanswered questions, their answers and the same token)."""
-    status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
+    status, questions = form or _attempt_form(launch, scope, quiz_obj)
     return render_template("player/quiz.html", launch=launch, scope=scope, quiz=quiz_obj, lang=content_lang(),
-                           status=status, questions=presentation(quiz_obj, f"{launch.user_pk}:{status.used}"),
-                           token=token, given=given, unanswered=unanswered)
+                           status=status, questions=questions, token=token, given=given, unanswered=unanswered)
 
 
 @bp.post("/quiz/<quiz_id>")
@@ -218,11 +223,11 @@ def submit(quiz_id: str):  # type: ignore[no-untyped-def]
         abort(400, description=_l("This quiz form is incomplete or out of date. Open the quiz again."))
     responses = parse_responses(quiz_obj, request.form)
     if request.form.get("confirm") != "1":
-        status = load_progress(app_state().db, launch, scope).quiz(quiz_obj)
-        shown = presentation(quiz_obj, f"{launch.user_pk}:{status.used}")
+        status, shown = _attempt_form(launch, scope, quiz_obj)
         unanswered = [n for n, p in enumerate(shown, 1) if p.question.id not in responses]
         if unanswered and not status.exhausted:
-            return _quiz_form(launch, scope, quiz_obj, token=token, given=responses, unanswered=unanswered)
+            return _quiz_form(launch, scope, quiz_obj, token=token, given=responses, unanswered=unanswered,
+                              form=(status, shown))
     try:
         submitted = submit_quiz(app_state().db, app_state().settings, launch, scope, quiz_obj, responses,
                                 seconds=_int(request.form.get("seconds")), token=token)

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from lti_tool import launch_tokens
+from lti_tool.demo.platform import PlatformState, platform_blueprint
 from lti_tool.launch_tokens import TokenKind
 from lti_tool.models import Base
 from lti_tool.state import app_state
@@ -167,9 +168,37 @@ def launch_token(app: Flask, launch_id: str, kind: TokenKind = TokenKind.BEARER)
     return launch_tokens.issue(app_state(app).settings.secret_key, launch_id, kind)
 
 
+def launch_id_of(app: Flask, value: str) -> str:
+    """The launch id a `launch` token names (tokens are what pages and tests pass; the id is what rows hold)."""
+    token = launch_tokens.read(app_state(app).settings.secret_key, value, 3600, 3600)
+    assert token is not None, f"not a valid launch token: {value!r}"
+    return token.launch_id
+
+
 def launch_id_in(app: Flask, url: str) -> str:
     """The launch id named by the `launch` token of `url` (a redirect's Location, a link)."""
-    value = parse_qs(urlsplit(url).query)["launch"][0]
-    token = launch_tokens.read(app_state(app).settings.secret_key, value, 3600, 3600)
-    assert token is not None, f"no valid launch token in {url}"
-    return token.launch_id
+    return launch_id_of(app, parse_qs(urlsplit(url).query)["launch"][0])
+
+
+def course_page_platform(name: str, tool_url: str, platform_url: str, link_id: str,
+                         course_path: str) -> tuple[Flask, PlatformState]:
+    """A platform (the demo's blueprint, signing as `rsa_key("platform")`) on a site of its own, whose course page
+    at `course_path` frames the tool's launch of `link_id` the way Moodle embeds it."""
+    state = PlatformState(
+        issuer=platform_url, client_id="client-1", deployment_id="dep-1", private_pem=rsa_key("platform")[0],
+        tool_login_url=tool_url + "/lti/login", tool_launch_url=tool_url + "/lti/launch",
+        tool_jwks_url=tool_url + "/lti/jwks.json", redirect_uris=[tool_url + "/lti/launch"])
+    state.links[link_id] = {"title": "Course", "custom": {"course": "mini-course"}, "lineitem": None}
+    platform = Flask(name)
+    platform.register_blueprint(platform_blueprint("platform", "", lambda: state))
+    platform.add_url_rule(course_path, view_func=lambda: (
+        '<!doctype html><title>Moodle course</title><h1>Course</h1>'
+        '<iframe id="tool" style="width:900px;height:700px" '
+        f'src="/start/resource/learner-1?link={link_id}"></iframe>'))
+    return platform, state
+
+
+def gradebook_rows(page: str) -> list[list[str]]:
+    """The demo gradebook's table rows as cell texts (user, line item, score, progress)."""
+    return [[cell.text_content().strip() for cell in row.findall("td")]
+            for row in lxml.html.fromstring(page).xpath("//table/tbody/tr")]

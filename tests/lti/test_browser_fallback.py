@@ -13,13 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from lti_tool.demo.platform import PlatformState, platform_blueprint
 from lti_tool.state import app_state
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool, register
-from tests.lti.support import Server, rsa_key
+from tests.lti.support import Server, course_page_platform
 from tests.lti.test_browser_iframe import ARGS, CHROMIUM
 from tests.servers import free_port
 
@@ -48,16 +46,7 @@ def moodle_like(database_url, tmp_path):  # type: ignore[no-untyped-def]
     tool_port, platform_port = free_port(), free_port()
     tool = build_tool(database_url, tmp_path / "instance", tool_port, secure_cookies=True)
     platform_url, tool_url = f"http://localhost:{platform_port}", f"http://127.0.0.1:{tool_port}"
-    state = PlatformState(
-        issuer=platform_url, client_id="client-1", deployment_id="dep-1", private_pem=rsa_key("platform")[0],
-        tool_login_url=tool_url + "/lti/login", tool_launch_url=tool_url + "/lti/launch",
-        tool_jwks_url=tool_url + "/lti/jwks.json", redirect_uris=[tool_url + "/lti/launch"])
-    state.links["42"] = {"title": "Course", "custom": {"course": "mini-course"}, "lineitem": None}
-    platform = Flask("moodle-like")
-    platform.register_blueprint(platform_blueprint("platform", "", lambda: state))
-    platform.add_url_rule("/course/view.php", view_func=lambda: (
-        '<!doctype html><title>Moodle course</title><h1>Course</h1>'
-        '<iframe id="tool" style="width:900px;height:700px" src="/start/resource/learner-1?link=42"></iframe>'))
+    platform, state = course_page_platform("moodle-like", tool_url, platform_url, "42", "/course/view.php")
     register(tool, platform_url, "client-1", "dep-1", platform_url + "/jwks", auth_path="/mod/lti/auth.php")
     servers = [Server(tool, tool_port), Server(platform, platform_port)]
     yield tool_url, platform_url, state

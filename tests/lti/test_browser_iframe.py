@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from lti_tool.demo.platform import PlatformState, platform_blueprint
 from lti_tool.state import app_state
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool, register
-from tests.lti.support import Server, rsa_key
+from tests.lti.support import Server, course_page_platform
 from tests.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,17 +39,7 @@ def embedded_launch(chromium, database_url: str, tmp_path: Path, secure: bool) -
     tool = build_tool(database_url, tmp_path / "instance", tool_port, secure_cookies=secure)
     platform_url = f"http://localhost:{platform_port}"
     tool_url = f"http://127.0.0.1:{tool_port}"
-    state = PlatformState(
-        issuer=platform_url, client_id="client-1", deployment_id="dep-1", private_pem=rsa_key("platform")[0],
-        tool_login_url=tool_url + "/lti/login", tool_launch_url=tool_url + "/lti/launch",
-        tool_jwks_url=tool_url + "/lti/jwks.json", redirect_uris=[tool_url + "/lti/launch"])
-    state.links["link-1"] = {"title": "Course", "custom": {"course": "mini-course"}, "lineitem": None}
-    platform = Flask("iframe-platform")
-    platform.register_blueprint(platform_blueprint("platform", "", lambda: state))
-    platform.add_url_rule("/course", view_func=lambda: (
-        '<!doctype html><title>Moodle course</title><h1>Course</h1>'
-        '<iframe id="tool" style="width:900px;height:700px" '
-        'src="/start/resource/learner-1?link=link-1"></iframe>'))
+    platform, _ = course_page_platform("iframe-platform", tool_url, platform_url, "link-1", "/course")
     register(tool, platform_url, "client-1", "dep-1", platform_url + "/jwks")
     servers = [Server(tool, tool_port), Server(platform, platform_port)]
     context = chromium.new_context()

@@ -8,7 +8,7 @@ from lti_tool.state import app_state
 from lti_tool.worker import run_pass
 from tests.conftest import empty_all_tables
 from tests.lti.conftest import build_tool
-from tests.lti.support import Browser, Server
+from tests.lti.support import Browser, Server, gradebook_rows
 from tests.servers import free_port
 
 
@@ -64,7 +64,8 @@ def test_demo_gradebook_receives_the_score_over_http(database_url, tmp_path):
         assert run_pass(app, [drain_scores]) == 1
         (score,) = app.extensions["mirco.demo"].scores
         assert score["userId"] == "learner-1" and score["scoreMaximum"] == 100
-        assert "learner-1" in browser.http.get(server.url + "/demo/", timeout=10).text
+        rows = gradebook_rows(browser.http.get(server.url + "/demo/", timeout=10).text)
+        assert [(row[0], row[2].endswith("/ 100")) for row in rows] == [("learner-1", True)]
     finally:
         server.close()
         app_state(app).db.dispose()

@@ -4,7 +4,6 @@ platform side follows the spec's message flow (IMS LTI Dynamic Registration 1.0 
 (lti1p3platform) so that a registered platform can then launch. Also the manual page and the CLI."""
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,8 +19,7 @@ from lti_tool.demo.platform import PlatformState, platform_blueprint
 from lti_tool.lti.registration import same_origin
 from lti_tool.models import LtiDeployment, LtiPlatform, LtiRegistrationToken, utcnow
 from lti_tool.state import app_state
-from tests.conftest import empty_all_tables
-from tests.lti.conftest import Tool, build_tool, register
+from tests.lti.conftest import register, served_tool
 from tests.lti.support import Browser, Server, launch_claims, login, row_counts, rsa_key, sign
 from tests.servers import free_port
 
@@ -103,23 +101,10 @@ class RegistrationPlatform:
         self.server.close()
 
 
-@contextlib.contextmanager
-def serve_tool(database_url: str, instance: Path, **overrides):  # type: ignore[no-untyped-def]
-    port = free_port()
-    app = build_tool(database_url, instance, port, **overrides)
-    server = Server(app, port)
-    try:
-        yield Tool(app, server.url)
-    finally:
-        server.close()
-        app_state(app).db.dispose()
-        empty_all_tables(database_url)
-
-
 @pytest.fixture
 def local_tool(database_url: str, tmp_path: Path):
     """The tool configured for local testing: registration may reach http:// and 127.0.0.1."""
-    with serve_tool(database_url, tmp_path / "instance", registration_allow_private=True) as tool:
+    with served_tool(database_url, tmp_path / "instance", registration_allow_private=True) as tool:
         yield tool
 
 
@@ -216,7 +201,7 @@ def test_the_request_asks_for_names_and_email_by_default(local_tool, reg_platfor
 
 
 def test_a_pseudonymous_installation_asks_for_no_names(database_url, tmp_path):
-    with serve_tool(database_url, tmp_path / "instance", registration_allow_private=True,
+    with served_tool(database_url, tmp_path / "instance", registration_allow_private=True,
                     request_names=False) as tool:
         platform = RegistrationPlatform(tool.url)
         try:
@@ -378,7 +363,7 @@ def test_a_failed_registration_gives_the_url_back(local_tool, reg_platform):
 @pytest.fixture
 def strict_tool(database_url: str, tmp_path: Path):
     """A production configuration: registration reaches public https addresses only."""
-    with serve_tool(database_url, tmp_path / "instance") as tool:
+    with served_tool(database_url, tmp_path / "instance") as tool:
         yield tool
 
 
@@ -468,7 +453,7 @@ def test_platforms_cli_status_of_unknown_platform_exits_2(local_tool, command, v
 
 
 def test_registration_url_expiry_follows_the_setting(database_url, tmp_path):
-    with serve_tool(database_url, tmp_path / "instance", registration_url_hours=2) as tool:
+    with served_tool(database_url, tmp_path / "instance", registration_url_hours=2) as tool:
         registration_url(tool.app)
         with app_state(tool.app).db.sessions() as session:
             expires = session.scalar(select(LtiRegistrationToken.expires_at))

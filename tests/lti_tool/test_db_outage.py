@@ -3,7 +3,6 @@ through a TCP proxy in front of the test server: never a 500. A safe request (GE
 when the database is back; anything else gets 503 with Retry-After, a readable page for people, JSON for APIs."""
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Iterator

@@ -6,23 +6,16 @@ import sys
 import time
 from pathlib import Path
 
-import lxml.html
 import pytest
 
 from lti_tool.state import app_state
 from tests.conftest import FIXTURE_COURSES, empty_all_tables
 from tests.lti.conftest import build_tool
-from tests.lti.support import Browser, rsa_key, sign
+from tests.lti.support import Browser, gradebook_rows, rsa_key, sign
 from tests.mirco_process import mirco_run
 from tests.servers import free_port
 
 MIRCO = Path(sys.executable).with_name("mirco")
-
-
-def gradebook_rows(page: str) -> list[list[str]]:
-    """The demo gradebook's table rows as cell texts (user, line item, score, progress)."""
-    return [[cell.text_content().strip() for cell in row.findall("td")]
-            for row in lxml.html.fromstring(page).xpath("//table/tbody/tr")]
 
 
 def test_demo_gradebook_shows_a_passed_quiz_within_seconds(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import io
 import pytest
 from sqlalchemy import select
 
-from lti_tool import launch_tokens
 from lti_tool.identity import load_launch
 from lti_tool.lti import claims as C
 from lti_tool.lti.records import record_launch
@@ -16,7 +15,7 @@ from lti_tool.migrate import upgrade
 from lti_tool.models import LtiPlatform
 from lti_tool.state import app_state
 from scorm.models import ScormPackage
-from tests.lti.support import launch_token
+from tests.lti.support import launch_id_of, launch_token
 from tests.ops.test_migrations import empty_engine  # noqa: F401 - a database without tables
 from tests.scorm.conftest import MircoRunner, items_of
 from tests.scorm.factories import scorm12_package
@@ -81,8 +80,7 @@ def test_the_importing_platform_owns_the_package(app, two_platforms):
 
 def load_launch_context(app, launch: str) -> int:  # type: ignore[no-untyped-def]
     with app.test_request_context():
-        return load_launch(launch_tokens.read(app_state(app).settings.secret_key, launch, 3600, 3600).launch_id
-                           ).context_pk
+        return load_launch(launch_id_of(app, launch)).context_pk
 
 
 def test_another_platform_neither_lists_nor_removes_it(app, client, two_platforms):

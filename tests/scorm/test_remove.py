@@ -69,12 +69,11 @@ def test_cli_refuses_while_learners_have_attempts_and_force_keeps_statements(app
 def owned_by_platform_of(app, package_id: str, launch: str) -> None:  # type: ignore[no-untyped-def]
     """Make the package the own one of the platform of the launch (a token, as make_launch returns it), as if its
     instructor had uploaded it."""
-    from lti_tool import launch_tokens
     from lti_tool.identity import load_launch
+    from tests.lti.support import launch_id_of
 
     with app.test_request_context():
-        token = launch_tokens.read(app_state(app).settings.secret_key, launch, 3600, 3600)
-        platform_pk = load_launch(token.launch_id).platform_pk
+        platform_pk = load_launch(launch_id_of(app, launch)).platform_pk
     with app_state(app).db.transaction() as session:
         row = session.get(ScormPackage, package_id)
         row.owner_platform, row.shared = platform_pk, False
